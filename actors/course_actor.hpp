@@ -1,0 +1,16 @@
+#pragma once
+// One course actor per active course on this node: it runs that course's job outcomes one
+// at a time. Across nodes the course row's lock and version check keep transitions single.
+#include "actors/messages.hpp"
+
+namespace sf::actors {
+
+// Hands out the course actor of a course (spawning it on demand). Idle course actors
+// retire through the registry, so it never hands out one that is about to quit.
+caf::behavior course_registry(caf::event_based_actor* self);
+
+// Runs `fn` in the turn of the course's actor; commits directly when there is no course.
+result<void> commit_in_course(caf::blocking_actor* self, const caf::actor& registry, const std::string& course_id,
+                              std::function<result<void>()> fn);
+
+}  // namespace sf::actors

@@ -1,0 +1,95 @@
+#include "actors/job_actor.hpp"
+
+#include "actors/course_actor.hpp"
+#include "pipeline/jobs.hpp"
+#include "pipeline/rules.hpp"
+
+namespace sf::actors {
+namespace {
+
+using clock = std::chrono::steady_clock;
+constexpr auto progress_interval = std::chrono::milliseconds(250);
+
+// Checkpoints: look at the stop flag, and write progress at most every 250 ms.
+class actor_job_context final : public pipeline::job_context {
+ public:
+  actor_job_context(pipeline::services& s, const storage::job_record& job, control_ptr control)
+      : s_(s), job_(job), control_(std::move(control)) {}
+
+  bool checkpoint(int progress, const std::string& step) override {
+    if (control_->stop.load() != stop_reason::none) return false;
+    auto now = clock::now();
+    if (now - last_write_ >= progress_interval || progress >= 100) {
+      last_write_ = now;
+      (void)pipeline::record_progress(s_, job_, progress, step);  // progress is advisory
+    }
+    return control_->stop.load() == stop_reason::none;
+  }
+
+ private:
+  pipeline::services& s_;
+  const storage::job_record& job_;
+  control_ptr control_;
+  clock::time_point last_write_{};
+};
+
+struct verdict {
+  disposition what;
+  int delay_ms = 0;
+};
+
+verdict settle_error(caf::blocking_actor* self, const job_args& a, const storage::job_record& job, const error& e) {
+  auto& s = *a.services;
+  auto course = job.course_id.value_or("");
+  auto commit = [&](std::function<result<void>()> fn) { return commit_in_course(self, a.registry, course, std::move(fn)); };
+  switch (a.control->stop.load()) {
+    case stop_reason::cancelled:
+      if (!commit([&] { return pipeline::commit_cancelled(s, job, "cancelled by request"); })) return {disposition::nak, 1000};
+      return {disposition::ack};
+    case stop_reason::time_limit:
+      if (!commit([&] { return pipeline::commit_failure(s, job, {errc::time_limit, "the job ran past its time limit"}, true); }))
+        return {disposition::nak, 1000};
+      return {disposition::ack};
+    case stop_reason::shutdown:
+      (void)commit([&] { return pipeline::commit_failure(s, job, {errc::transient, "the node shut down"}, false); });
+      return {disposition::nak, 0};
+    case stop_reason::none:
+      break;
+  }
+  bool again = e.retryable() && job.attempt < job.max_attempts;
+  if (!commit([&] { return pipeline::commit_failure(s, job, e, !again); })) return {disposition::nak, 1000};
+  if (again) return {disposition::nak, pipeline::backoff_seconds(a.backoff_s, job.attempt + 1) * 1000};
+  return {disposition::term};
+}
+
+verdict run(caf::blocking_actor* self, const job_args& a) {
+  auto& s = *a.services;
+  auto begun = pipeline::begin_job(s, a.job_id, a.stale_after_ms);
+  if (!begun) return {disposition::nak, 1000};  // the database is down: deliver again later
+  const auto& b = begun.value();
+  auto course = b.job.course_id.value_or("");
+  switch (b.what) {
+    case pipeline::begin_result::action::skip: return {disposition::ack};
+    case pipeline::begin_result::action::wait: return {disposition::nak, a.stale_after_ms};
+    case pipeline::begin_result::action::fail:
+      (void)commit_in_course(self, a.registry, course,
+                             [&] { return pipeline::commit_failure(s, b.job, {errc::internal, b.why}, true); });
+      return {disposition::term};
+    case pipeline::begin_result::action::run: break;
+  }
+  actor_job_context ctx(s, b.job, a.control);
+  auto effect = pipeline::run_job(s, b.job, ctx);
+  if (!effect) return settle_error(self, a, b.job, effect.error());
+  auto committed = commit_in_course(self, a.registry, course, [&] { return pipeline::commit_success(s, b.job, effect.value()); });
+  if (!committed) return {disposition::nak, 1000};  // redelivered; the identity guard decides again
+  return {disposition::ack};
+}
+
+}  // namespace
+
+void job_actor(caf::blocking_actor* self, job_args args) {
+  auto v = run(self, args);
+  self->send(args.supervisor, job_done_atom::value, args.job_id, v.what, v.delay_ms);
+}
+
+}  // namespace sf::actors

@@ -1,0 +1,210 @@
+#include "actors/lane_supervisor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <pqxx/pqxx>
+#include <unordered_map>
+
+#include "actors/job_actor.hpp"
+#include "pipeline/jobs.hpp"
+#include "storage/jobs.hpp"
+
+namespace sf::actors {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+// The fetcher owns the blocking natsSubscription_Fetch, so the supervisor never blocks on it.
+void fetcher(caf::blocking_actor* self, std::shared_ptr<messaging::pull_consumer> consumer, caf::actor supervisor) {
+  bool running = true;
+  self->receive_while(running)(
+      [&](fetch_atom, int max) {
+        auto got = consumer->fetch(max, std::chrono::milliseconds(1000));
+        delivery_batch batch;
+        if (got) {
+          for (auto& d : got.value()) batch.push_back(std::make_shared<messaging::delivery>(std::move(d)));
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(500));  // NATS unreachable: do not spin
+        }
+        self->send(supervisor, batch_atom::value, std::move(batch));
+      },
+      [&](drain_atom) { running = false; });
+}
+
+struct running_job {
+  delivery_ptr msg;
+  caf::actor worker;
+  control_ptr control;
+  std::string kind;
+  clock::time_point started;
+  bool reported = false;
+};
+
+struct lane_state {
+  lane_args args;
+  caf::actor fetcher;
+  bool fetching = false;
+  bool draining = false;
+  int capacity = 0;
+  std::unordered_map<std::string, running_job> jobs;
+  lane_counters counters;
+};
+
+std::string kind_of(const std::string& subject) {
+  auto dot = subject.rfind('.');
+  return dot == std::string::npos ? subject : subject.substr(dot + 1);
+}
+
+void settle(running_job& r, disposition what, int delay_ms) {
+  switch (what) {
+    case disposition::ack: r.msg->ack(); break;
+    case disposition::nak: r.msg->nak(std::chrono::milliseconds(delay_ms)); break;
+    case disposition::term: r.msg->term(); break;
+  }
+}
+
+}  // namespace
+
+caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
+  auto st = std::make_shared<lane_state>();
+  st->args = std::move(args);
+  auto& cfg = st->args.services->cfg;
+  st->capacity = cfg.lane(st->args.lane).concurrency;
+  st->counters.capacity = st->capacity;
+  const int stale_after_ms = 2 * cfg.heartbeat_ms;
+  auto log = spdlog::default_logger();
+
+  st->fetcher = self->spawn<caf::linked>(fetcher, st->args.consumer, caf::actor_cast<caf::actor>(self));
+
+  auto want_more = [=] {
+    int free = st->capacity - static_cast<int>(st->jobs.size());
+    if (st->draining || st->fetching || free <= 0) return;
+    st->fetching = true;
+    self->send(st->fetcher, fetch_atom::value, free);
+  };
+
+  auto start_job = [=](delivery_ptr msg) {
+    std::string id = msg->data();
+    if (auto it = st->jobs.find(id); it != st->jobs.end()) {
+      it->second.msg = std::move(msg);  // a redelivery of a job running here: keep running it
+      return;
+    }
+    const auto& kind_cfg = cfg.job_kind(kind_of(msg->subject()));
+    running_job r{msg, {}, std::make_shared<job_control>(), kind_of(msg->subject()), clock::now(), false};
+    job_args ja{st->args.services, st->args.registry, caf::actor_cast<caf::actor>(self), id, r.control,
+                stale_after_ms,    kind_cfg.backoff_s};
+    r.worker = self->spawn<caf::monitored>(job_actor, std::move(ja));
+    st->jobs.emplace(id, std::move(r));
+    ++st->counters.started;
+  };
+
+  // A job actor that died without reporting (crash, or killed past its hard limit).
+  auto settle_lost = [=](const std::string& id, running_job& r, const error& why, bool final_attempt) {
+    auto job = [&]() -> std::optional<storage::job_record> {
+      try {
+        auto conn = st->args.services->db.acquire();
+        pqxx::read_transaction tx(*conn);
+        return storage::find_job(tx, id);
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+    }();
+    bool again = !final_attempt && job && job->attempt < job->max_attempts;
+    if (job) (void)pipeline::commit_failure(*st->args.services, *job, why, !again);
+    settle(r, again ? disposition::nak : disposition::ack, 0);
+    ++(again ? st->counters.retried : st->counters.failed);
+  };
+
+  self->set_default_handler(caf::print_and_drop);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    for (auto it = st->jobs.begin(); it != st->jobs.end(); ++it) {
+      if (it->second.worker.address() != dm.source) continue;
+      if (!it->second.reported) {
+        log->warn("lane {}: job {} died without a result ({})", st->args.lane, it->first, caf::to_string(dm.reason));
+        settle_lost(it->first, it->second, {errc::internal, "the job's actor stopped: " + caf::to_string(dm.reason)}, false);
+      }
+      st->jobs.erase(it);
+      break;
+    }
+    if (st->draining && st->jobs.empty()) self->quit();
+    want_more();
+  });
+
+  self->delayed_send(self, std::chrono::milliseconds(cfg.heartbeat_ms), tick_atom::value);
+  want_more();
+
+  return {
+      [=](batch_atom, delivery_batch& batch) {
+        st->fetching = false;
+        for (auto& msg : batch) {
+          if (st->draining) msg->nak(std::chrono::milliseconds(0));
+          else start_job(std::move(msg));
+        }
+        want_more();
+      },
+      [=](job_done_atom, const std::string& id, disposition what, int delay_ms) {
+        auto it = st->jobs.find(id);
+        if (it == st->jobs.end() || it->second.reported) return;
+        it->second.reported = true;
+        settle(it->second, what, delay_ms);
+        if (what == disposition::ack) ++st->counters.succeeded;
+        else if (what == disposition::nak) ++st->counters.retried;
+        else ++st->counters.failed;
+        // The entry goes when the actor's down message arrives.
+      },
+      [=](cancel_atom, const std::string& id) {
+        if (auto it = st->jobs.find(id); it != st->jobs.end()) it->second.control->stop = stop_reason::cancelled;
+      },
+      [=](tick_atom) {
+        std::vector<std::string> ids;
+        auto now = clock::now();
+        for (auto& [id, r] : st->jobs) {
+          if (r.reported) continue;
+          r.msg->in_progress();
+          ids.push_back(id);
+          const auto& k = cfg.job_kind(r.kind);
+          auto age = now - r.started;
+          if (age > std::chrono::seconds(k.hard_limit_s)) {
+            // Past the hard limit: give up on the actor; its late commit finds the job ended.
+            r.reported = true;
+            r.control->stop = stop_reason::time_limit;
+            self->send_exit(r.worker, caf::exit_reason::kill);
+            settle_lost(id, r, {errc::time_limit, "the job ran past its hard time limit"}, true);
+          } else if (age > std::chrono::seconds(k.soft_limit_s)) {
+            r.control->stop = stop_reason::time_limit;
+          }
+        }
+        if (!ids.empty()) {
+          try {
+            auto conn = st->args.services->db.acquire(std::chrono::milliseconds(500));
+            pqxx::work tx(*conn);
+            storage::heartbeat_jobs(tx, ids);
+            tx.commit();
+          } catch (const std::exception& e) {
+            log->warn("lane {}: heartbeat not recorded: {}", st->args.lane, e.what());
+          }
+        }
+        self->delayed_send(self, std::chrono::milliseconds(cfg.heartbeat_ms), tick_atom::value);
+      },
+      [=](stats_atom) -> lane_counters {
+        st->counters.in_flight = static_cast<int>(st->jobs.size());
+        return st->counters;
+      },
+      // Graceful stop: no more fetching; running jobs get `grace` to finish, then are told
+      // to stop (their messages are nak'ed and their rows marked retrying).
+      [=](drain_atom, int grace_ms) {
+        st->draining = true;
+        self->send(st->fetcher, drain_atom::value);
+        if (st->jobs.empty()) {
+          self->quit();
+          return;
+        }
+        self->delayed_send(self, std::chrono::milliseconds(grace_ms), drain_atom::value);
+      },
+      [=](drain_atom) {
+        for (auto& [id, r] : st->jobs) r.control->stop = stop_reason::shutdown;
+      },
+  };
+}
+
+}  // namespace sf::actors

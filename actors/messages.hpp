@@ -1,0 +1,66 @@
+#pragma once
+// Vocabulary of the job runtime's actors. Actors never cross nodes (NATS does that), so
+// messages carry in-process handles and are never serialized.
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "messaging/bus.hpp"
+
+namespace sf::actors {
+
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+using batch_atom = caf::atom_constant<caf::atom("batch")>;
+using job_done_atom = caf::atom_constant<caf::atom("jobdone")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+using course_atom = caf::atom_constant<caf::atom("course")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+
+// Why a running job must stop at its next checkpoint.
+enum class stop_reason : int { none = 0, cancelled, time_limit, shutdown };
+
+// Shared between a lane supervisor and one job actor: the supervisor asks, the job's
+// checkpoints look. An atomic, because the job may be deep inside MuPDF when asked.
+struct job_control {
+  std::atomic<stop_reason> stop{stop_reason::none};
+};
+using control_ptr = std::shared_ptr<job_control>;
+
+using delivery_ptr = std::shared_ptr<messaging::delivery>;
+using delivery_batch = std::vector<delivery_ptr>;
+
+// What the lane does with a job's message once the job actor is done with it.
+enum class disposition : int { ack = 0, nak, term };
+
+// A transaction that a course actor runs in its turn.
+struct commit_request {
+  std::function<result<void>()> apply;
+  result<void> outcome = success();
+};
+using commit_ptr = std::shared_ptr<commit_request>;
+
+struct lane_counters {
+  int in_flight = 0;
+  int capacity = 0;
+  long long started = 0;
+  long long succeeded = 0;
+  long long failed = 0;
+  long long retried = 0;
+};
+
+}  // namespace sf::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::control_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::delivery_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::commit_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::disposition)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::lane_counters)

@@ -1,0 +1,105 @@
+#include "actors/runtime.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "actors/course_actor.hpp"
+#include "actors/lane_supervisor.hpp"
+
+namespace sf::actors {
+namespace {
+
+caf::actor_system_config& configure(caf::actor_system_config& cfg) {
+  // Scheduler threads only run short handlers; blocking work has threads of its own.
+  cfg.set("scheduler.max-threads", 2);
+  return cfg;
+}
+
+}  // namespace
+
+struct runtime::impl {
+  explicit impl(pipeline::services& s) : services(s), system(configure(config)) {}
+  pipeline::services& services;
+  caf::actor_system_config config;
+  caf::actor_system system;
+  caf::actor registry;
+  std::map<std::string, caf::actor> lanes;
+};
+
+runtime::runtime(pipeline::services& s) : p_(std::make_unique<impl>(s)) {}
+
+runtime::~runtime() {
+  if (p_ && !p_->lanes.empty()) shutdown(std::chrono::milliseconds(0));
+}
+
+result<void> runtime::start() {
+  auto& s = p_->services;
+  BOOST_OUTCOME_TRYV(s.bus.ensure_jobs_stream());
+  p_->registry = p_->system.spawn(course_registry);
+  for (const char* name : config::lane_names) {
+    messaging::consumer_settings cs{name, std::chrono::seconds(s.cfg.ack_wait_s), 1000};
+    BOOST_OUTCOME_TRYV(s.bus.ensure_consumer(cs));
+    if (s.cfg.lane(name).concurrency <= 0) continue;
+    BOOST_OUTCOME_TRY(consumer, s.bus.bind(name));
+    lane_args args{&s, p_->registry, name, std::shared_ptr<messaging::pull_consumer>(std::move(consumer))};
+    // Detached: heartbeats write to PostgreSQL.
+    p_->lanes[name] = p_->system.spawn<caf::detached>(lane_supervisor, std::move(args));
+  }
+  spdlog::info("job runtime started: {} lanes on node {}", p_->lanes.size(), s.cfg.node_id);
+  return success();
+}
+
+void runtime::cancel(const std::string& job_id) {
+  for (auto& [name, lane] : p_->lanes) caf::anon_send(lane, cancel_atom::value, job_id);
+}
+
+std::vector<lane_status> runtime::lanes() {
+  std::vector<lane_status> out;
+  caf::scoped_actor self{p_->system};
+  for (auto& [name, lane] : p_->lanes) {
+    lane_status st{name};
+    self->request(lane, std::chrono::seconds(2), stats_atom::value)
+        .receive(
+            [&](const lane_counters& c) {
+              st.capacity = c.capacity;
+              st.in_flight = c.in_flight;
+              st.started = c.started;
+              st.succeeded = c.succeeded;
+              st.failed = c.failed;
+              st.retried = c.retried;
+            },
+            [](caf::error&) {});
+    out.push_back(st);
+  }
+  return out;
+}
+
+bool runtime::shutdown(std::chrono::milliseconds grace) {
+  if (p_->lanes.empty()) return true;
+  caf::scoped_actor self{p_->system};
+  for (auto& [name, lane] : p_->lanes) {
+    self->monitor(lane);
+    self->send(lane, drain_atom::value, static_cast<int>(grace.count()));
+  }
+  // Grace for the jobs, then a little for them to notice the stop at a checkpoint.
+  auto deadline = std::chrono::steady_clock::now() + grace + std::chrono::seconds(5);
+  std::size_t left = p_->lanes.size();
+  while (left > 0) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    bool got = false;
+    self->receive([&](caf::down_msg&) { got = true; },
+                  caf::after(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)) >> [] {});
+    if (!got) break;
+    --left;
+  }
+  if (left > 0) spdlog::warn("shutdown: {} lanes still had running jobs; their messages will be redelivered", left);
+  bool clean = left == 0;
+  for (auto& [name, lane] : p_->lanes) self->send_exit(lane, caf::exit_reason::user_shutdown);
+  if (p_->registry) self->send(p_->registry, drain_atom::value);
+  p_->lanes.clear();
+  return clean;
+}
+
+}  // namespace sf::actors

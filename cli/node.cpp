@@ -1,0 +1,105 @@
+#include "cli/node.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "actors/runtime.hpp"
+#include "http/api.hpp"
+#include "http/hub.hpp"
+#include "http/server.hpp"
+#include "messaging/bus.hpp"
+#include "pipeline/control.hpp"
+#include "pipeline/services.hpp"
+#include "storage/blob_store.hpp"
+#include "storage/migrate.hpp"
+#include "storage/pool.hpp"
+
+namespace sf::cli {
+
+inline constexpr const char* version = "0.1.0";
+
+struct node::impl {
+  config::settings cfg;
+  std::unique_ptr<storage::pool> db;
+  std::unique_ptr<storage::blob_store> blobs;
+  std::unique_ptr<messaging::bus> bus;
+  std::unique_ptr<pipeline::services> services;
+  std::unique_ptr<actors::runtime> runtime;
+  http::hub hub;
+  std::unique_ptr<http::api> api;
+  std::unique_ptr<http::server> server;
+  std::uint16_t port = 0;
+};
+
+node::node() : p_(std::make_unique<impl>()) {}
+node::~node() {
+  if (p_) stop(std::chrono::seconds(0));
+}
+
+result<std::unique_ptr<node>> node::start(const config::settings& s) {
+  std::unique_ptr<node> n(new node());
+  auto& p = *n->p_;
+  p.cfg = s;
+  BOOST_OUTCOME_TRY(applied, storage::migrate(s.database_url));
+  if (applied > 0) spdlog::info("applied {} schema migrations", applied);
+  p.db = std::make_unique<storage::pool>(s.database_url, s.request_workers + 16);
+  p.blobs = std::make_unique<storage::blob_store>(std::filesystem::path(s.data_dir) / "blobs");
+  BOOST_OUTCOME_TRY(bus, messaging::connect(s.nats_url, "studyforge-" + s.node_id));
+  p.bus = std::move(bus);
+  p.services.reset(new pipeline::services{p.cfg, *p.db, *p.blobs, *p.bus});
+
+  // Events from every node reach this node's WebSocket sessions.
+  auto* hub = &p.hub;
+  BOOST_OUTCOME_TRYV(p.bus->subscribe("events.course.>", [hub](const std::string&, const std::string& payload) {
+    hub->deliver(payload);
+  }));
+  BOOST_OUTCOME_TRYV(p.bus->ensure_jobs_stream());
+
+  if (s.role != "api") {
+    p.runtime = std::make_unique<actors::runtime>(*p.services);
+    BOOST_OUTCOME_TRYV(p.runtime->start());
+    auto* rt = p.runtime.get();
+    BOOST_OUTCOME_TRYV(p.bus->subscribe(pipeline::cancel_subject, [rt](const std::string&, const std::string& job_id) {
+      rt->cancel(job_id);
+    }));
+  }
+  if (s.role != "worker") {
+    p.api = std::make_unique<http::api>(http::api_deps{*p.services, p.runtime.get(), version});
+    http::server_options o;
+    o.host = s.listen_host;
+    o.port = s.listen_port;
+    o.io_threads = s.http_threads;
+    o.request_workers = s.request_workers;
+    o.request_queue = s.request_queue;
+    o.max_upload_bytes = s.max_upload_bytes;
+    o.max_json_bytes = s.max_json_bytes;
+    p.server = std::make_unique<http::server>(*p.api, p.hub, *p.blobs, o);
+    BOOST_OUTCOME_TRY(port, p.server->start());
+    p.port = port;
+    spdlog::info("node {} listening on {}:{}", s.node_id, s.listen_host, port);
+  }
+  return n;
+}
+
+std::uint16_t node::port() const { return p_->port; }
+
+void node::stop(std::chrono::milliseconds grace) {
+  if (p_->runtime) {
+    bool clean = p_->runtime->shutdown(grace);
+    if (!clean) {
+      // A job is stuck in a library call; the actor system would wait for it forever.
+      spdlog::warn("a job did not stop in time; exiting without waiting for it");
+      spdlog::default_logger()->flush();
+      std::_Exit(0);
+    }
+  }
+  if (p_->server) p_->server->stop();
+  p_->runtime.reset();
+  p_->server.reset();
+  p_->api.reset();
+  p_->bus.reset();
+}
+
+}  // namespace sf::cli

@@ -1,0 +1,20 @@
+#pragma once
+// Small UTF-8 helpers shared by extraction and generation.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace sf::utf8 {
+
+void append(std::string& out, char32_t c);
+std::string encode(std::u32string_view s);
+std::u32string decode(std::string_view s);  // invalid bytes become U+FFFD
+
+// Number of code points in `s` (the unit of citation offsets).
+std::size_t length(std::string_view s);
+// Byte offset of code point index `cp` in `s` (s.size() when past the end).
+std::size_t byte_offset(std::string_view s, std::size_t cp);
+// Code point index of byte offset `byte` in `s`.
+std::size_t cp_offset(std::string_view s, std::size_t byte);
+
+}  // namespace sf::utf8

@@ -1,0 +1,273 @@
+#include "config/settings.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace sf::config {
+namespace {
+
+using setter = std::function<std::optional<std::string>(settings&, const std::string&)>;
+
+struct field {
+  std::string key;
+  std::string description;
+  std::string default_value;
+  setter set;
+};
+
+std::optional<long long> parse_int(const std::string& s) {
+  long long v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+setter int_in(int settings::*member, long long lo, long long hi) {
+  return [=](settings& s, const std::string& v) -> std::optional<std::string> {
+    auto n = parse_int(v);
+    if (!n || *n < lo || *n > hi)
+      return "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+    s.*member = static_cast<int>(*n);
+    return std::nullopt;
+  };
+}
+
+// Sizes take an optional binary suffix: 512, 64KiB, 100MiB, 2GiB.
+setter size_in(std::uint64_t settings::*member, std::uint64_t lo, std::uint64_t hi) {
+  return [=](settings& s, const std::string& v) -> std::optional<std::string> {
+    std::size_t digits = 0;
+    while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
+    auto n = parse_int(v.substr(0, digits));
+    std::string unit = v.substr(digits);
+    std::uint64_t mult = unit.empty() ? 1 : unit == "KiB" ? 1ull << 10 : unit == "MiB" ? 1ull << 20
+                       : unit == "GiB" ? 1ull << 30 : 0;
+    if (!n || mult == 0) return "must be a byte count such as 1048576, 64KiB, 100MiB or 2GiB";
+    std::uint64_t bytes = static_cast<std::uint64_t>(*n) * mult;
+    if (bytes < lo || bytes > hi)
+      return "must be from " + std::to_string(lo) + " to " + std::to_string(hi) + " bytes";
+    s.*member = bytes;
+    return std::nullopt;
+  };
+}
+
+setter text(std::string settings::*member, std::function<bool(const std::string&)> ok, std::string rule) {
+  return [=](settings& s, const std::string& v) -> std::optional<std::string> {
+    if (!ok(v)) return rule;
+    s.*member = v;
+    return std::nullopt;
+  };
+}
+
+std::optional<std::string> set_listen(settings& s, const std::string& v) {
+  auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "must be host:port, for example 127.0.0.1:8080";
+  auto port = parse_int(v.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) return "has a port that is not 0..65535";
+  s.listen_host = v.substr(0, colon);
+  s.listen_port = static_cast<std::uint16_t>(*port);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_url(std::string& out, const std::string& v, std::initializer_list<const char*> schemes) {
+  if (v.empty()) { out.clear(); return std::nullopt; }
+  for (const char* scheme : schemes)
+    if (v.rfind(scheme, 0) == 0) { out = v; return std::nullopt; }
+  std::string list;
+  for (const char* scheme : schemes) list += (list.empty() ? "" : " or ") + std::string(scheme);
+  return "must start with " + list + " (or be empty for a private instance)";
+}
+
+std::vector<field> make_fields() {
+  std::vector<field> f{
+      {"listen", "host:port the HTTP and WebSocket front end binds", "127.0.0.1:8080", set_listen},
+      {"database_url", "PostgreSQL connection URL; empty starts a private instance under data_dir", "",
+       [](settings& s, const std::string& v) { return set_url(s.database_url, v, {"postgresql://", "postgres://"}); }},
+      {"nats_url", "NATS server URL (JetStream enabled); empty starts a private nats-server under data_dir", "",
+       [](settings& s, const std::string& v) { return set_url(s.nats_url, v, {"nats://", "tls://"}); }},
+      {"data_dir", "blobs and private server data", "./var",
+       text(&settings::data_dir, [](const std::string& v) { return !v.empty(); }, "must not be empty")},
+      {"node_id", "this node's name in logs, health and job records; empty: hostname-pid", "",
+       text(&settings::node_id, [](const std::string& v) { return v.size() <= 64; }, "must be at most 64 characters")},
+      {"role", "what this node runs: api (HTTP only), worker (lanes only) or all", "all",
+       text(&settings::role, [](const std::string& v) { return v == "api" || v == "worker" || v == "all"; },
+            "must be api, worker or all")},
+      {"private_postgres_port", "port of the private PostgreSQL", "54329", int_in(&settings::private_postgres_port, 1024, 65535)},
+      {"private_nats_port", "port of the private nats-server", "42229", int_in(&settings::private_nats_port, 1024, 65535)},
+      {"http_threads", "threads serving HTTP and WebSocket I/O", "2", int_in(&settings::http_threads, 1, 64)},
+      {"request_workers", "threads running blocking request handlers, one database connection each", "4",
+       int_in(&settings::request_workers, 1, 256)},
+      {"request_queue", "requests waiting for a worker beyond which the node answers 503", "256",
+       int_in(&settings::request_queue, 1, 100000)},
+      {"max_upload_bytes", "largest accepted upload", "100MiB", size_in(&settings::max_upload_bytes, 1024, 1ull << 34)},
+      {"max_json_bytes", "largest accepted JSON request body", "1MiB", size_in(&settings::max_json_bytes, 1024, 1ull << 26)},
+      {"max_pdf_pages", "PDFs with more pages are rejected", "2000", int_in(&settings::max_pdf_pages, 1, 100000)},
+      {"ack_wait_s", "seconds JetStream waits for an ack or heartbeat before redelivering", "30",
+       int_in(&settings::ack_wait_s, 2, 3600)},
+      {"heartbeat_ms", "interval of running jobs' heartbeats (must be well under ack_wait_s)", "5000",
+       int_in(&settings::heartbeat_ms, 100, 600000)},
+      {"generate.flashcards_count", "flashcards generated by default", "20", int_in(&settings::flashcards_count, 1, 500)},
+      {"generate.quiz_questions", "quiz questions generated by default", "10", int_in(&settings::quiz_questions, 1, 200)},
+      {"generate.summary_sentences", "sentences in an extractive summary", "12", int_in(&settings::summary_sentences, 1, 200)},
+      {"log_level", "trace, debug, info, warn, error or off", "info",
+       text(&settings::log_level,
+            [](const std::string& v) {
+              return v == "trace" || v == "debug" || v == "info" || v == "warn" || v == "error" || v == "off";
+            },
+            "must be trace, debug, info, warn, error or off")},
+  };
+  for (const char* lane : lane_names) {
+    std::string name = lane;
+    f.push_back({"lanes." + name + ".concurrency", "jobs of the " + name + " lane running at once on this node", "2",
+                 [name](settings& s, const std::string& v) -> std::optional<std::string> {
+                   auto n = parse_int(v);
+                   if (!n || *n < 0 || *n > 256) return "must be an integer from 0 to 256";
+                   s.lanes[name].concurrency = static_cast<int>(*n);
+                   return std::nullopt;
+                 }});
+  }
+  for (const char* kind : {"extract", "generate"}) {
+    std::string name = kind;
+    f.push_back({"jobs." + name + ".backoff_s",
+                 "comma-separated delays before each attempt of a " + name + " job; their count is the attempt limit",
+                 "0,30,60", [name](settings& s, const std::string& v) -> std::optional<std::string> {
+                   std::vector<int> delays;
+                   std::stringstream in(v);
+                   for (std::string part; std::getline(in, part, ',');) {
+                     auto n = parse_int(part);
+                     if (!n || *n < 0 || *n > 86400) return "must list delays in seconds (0..86400), such as 0,30,60";
+                     delays.push_back(static_cast<int>(*n));
+                   }
+                   if (delays.empty() || delays.size() > 20) return "must list 1 to 20 delays";
+                   s.job_kinds[name].backoff_s = delays;
+                   return std::nullopt;
+                 }});
+    for (bool soft : {true, false}) {
+      f.push_back({"jobs." + name + (soft ? ".soft_limit_s" : ".hard_limit_s"),
+                   soft ? "seconds after which a running " + name + " job is asked to stop"
+                        : "seconds after which a running " + name + " job is killed",
+                   soft ? "600" : "660", [name, soft](settings& s, const std::string& v) -> std::optional<std::string> {
+                     auto n = parse_int(v);
+                     if (!n || *n < 1 || *n > 86400) return "must be an integer from 1 to 86400";
+                     auto& k = s.job_kinds[name];
+                     (soft ? k.soft_limit_s : k.hard_limit_s) = static_cast<int>(*n);
+                     return std::nullopt;
+                   }});
+    }
+  }
+  return f;
+}
+
+const std::vector<field>& fields() {
+  static const std::vector<field> f = make_fields();
+  return f;
+}
+
+std::string env_name(const std::string& key) {
+  std::string out = "STUDYFORGE_";
+  for (char c : key) out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Nested JSON objects become dotted keys; scalars become their text.
+void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, std::string>& out) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+    const auto& v = it.value();
+    if (v.is_object()) flatten(v, key, out);
+    else if (v.is_string()) out[key] = v.get<std::string>();
+    else if (v.is_array()) {
+      std::string joined;
+      for (const auto& e : v) joined += (joined.empty() ? "" : ",") + (e.is_string() ? e.get<std::string>() : e.dump());
+      out[key] = joined;
+    } else out[key] = v.dump();
+  }
+}
+
+}  // namespace
+
+const lane_settings& settings::lane(const std::string& name) const {
+  static const lane_settings fallback{};
+  auto it = lanes.find(name);
+  return it == lanes.end() ? fallback : it->second;
+}
+
+const job_kind_settings& settings::job_kind(const std::string& kind) const {
+  static const job_kind_settings fallback{};
+  auto it = job_kinds.find(kind);
+  return it == job_kinds.end() ? fallback : it->second;
+}
+
+result<settings> load(const std::string& file_text, const std::map<std::string, std::string>& env) {
+  settings s;
+  for (const auto& f : fields())
+    if (auto err = f.set(s, f.default_value))
+      return failure(errc::internal, "default of " + f.key + " " + *err);
+
+  std::map<std::string, std::string> from_file;
+  if (!file_text.empty()) {
+    auto j = nlohmann::json::parse(file_text, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+      return failure(errc::invalid_argument, "settings file: not a JSON object");
+    flatten(j, "", from_file);
+  }
+  for (const auto& [key, value] : from_file) {
+    auto it = std::find_if(fields().begin(), fields().end(), [&](const field& f) { return f.key == key; });
+    if (it == fields().end()) return failure(errc::invalid_argument, "settings file: unknown key '" + key + "'");
+    if (auto err = it->set(s, value))
+      return failure(errc::invalid_value, "settings file: '" + key + "' " + *err + " (got '" + value + "')");
+  }
+  for (const auto& f : fields()) {
+    auto it = env.find(env_name(f.key));
+    if (it == env.end()) continue;
+    if (auto err = f.set(s, it->second))
+      return failure(errc::invalid_value, it->first + " " + *err + " (got '" + it->second + "')");
+  }
+  // Cross-field rules.
+  if (s.heartbeat_ms * 2 > s.ack_wait_s * 1000)
+    return failure(errc::invalid_value, "heartbeat_ms must be at most half of ack_wait_s, or jobs are redelivered while they run");
+  for (const auto& [kind, k] : s.job_kinds)
+    if (k.hard_limit_s < k.soft_limit_s)
+      return failure(errc::invalid_value, "jobs." + kind + ".hard_limit_s must not be below jobs." + kind + ".soft_limit_s");
+  if (s.node_id.empty()) {
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    s.node_id = std::string(host) + "-" + std::to_string(getpid());
+  }
+  return s;
+}
+
+result<settings> load_from_process() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos && kv.rfind("STUDYFORGE_", 0) == 0) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  std::string file_text;
+  if (auto it = env.find("STUDYFORGE_CONFIG"); it != env.end() && !it->second.empty()) {
+    std::ifstream in(it->second);
+    if (!in) return failure(errc::invalid_argument, "STUDYFORGE_CONFIG: cannot read '" + it->second + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    file_text = ss.str();
+  }
+  return load(file_text, env);
+}
+
+std::string describe() {
+  std::string out;
+  for (const auto& f : fields())
+    out += f.key + "  (" + env_name(f.key) + ", default '" + f.default_value + "')\n    " + f.description + "\n";
+  return out;
+}
+
+}  // namespace sf::config

@@ -1,0 +1,79 @@
+#pragma once
+// Node settings: one typed struct, filled from defaults, then the settings file, then the
+// environment. Every key is declared once (config/fields.cpp) with its description.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace sf::config {
+
+inline constexpr std::array<const char*, 5> lane_names{"chat", "extract", "ocr", "generate", "scheduled"};
+
+struct lane_settings {
+  int concurrency = 2;
+};
+
+// Retry and time limits of one job kind.
+struct job_kind_settings {
+  std::vector<int> backoff_s{0, 30, 60};  // delay before attempt 1, 2, 3...: its size is max attempts
+  int soft_limit_s = 600;
+  int hard_limit_s = 660;
+};
+
+struct settings {
+  // network and dependencies
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string database_url;  // empty: a private PostgreSQL under data_dir
+  std::string nats_url;      // empty: a private nats-server under data_dir
+  std::string data_dir = "./var";
+  std::string node_id;  // empty: hostname-pid
+  std::string role = "all";  // api | worker | all
+  int private_postgres_port = 54329;
+  int private_nats_port = 42229;
+
+  // capacity
+  int http_threads = 2;
+  int request_workers = 4;  // blocking request handlers (database, hashing), each with a connection
+  int request_queue = 256;  // pending requests beyond which the node answers 503
+
+  // input limits
+  std::uint64_t max_upload_bytes = 100ull << 20;
+  std::uint64_t max_json_bytes = 1ull << 20;
+  int max_pdf_pages = 2000;
+
+  // jobs
+  std::map<std::string, lane_settings> lanes;
+  std::map<std::string, job_kind_settings> job_kinds;
+  int ack_wait_s = 30;
+  int heartbeat_ms = 5000;
+
+  // generation
+  int flashcards_count = 20;
+  int quiz_questions = 10;
+  int summary_sentences = 12;
+
+  std::string log_level = "info";
+
+  const lane_settings& lane(const std::string& name) const;
+  const job_kind_settings& job_kind(const std::string& kind) const;
+  std::string listen() const { return listen_host + ":" + std::to_string(listen_port); }
+};
+
+// Reads `file_text` (JSON; may be empty) and `env` (STUDYFORGE_* names) over the defaults.
+// An unknown key or a bad value fails with a message that names the key.
+result<settings> load(const std::string& file_text, const std::map<std::string, std::string>& env);
+
+// The process's own environment and STUDYFORGE_CONFIG file.
+result<settings> load_from_process();
+
+// Every key with its environment name, default and description (for `studyforge config`).
+std::string describe();
+
+}  // namespace sf::config

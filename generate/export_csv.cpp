@@ -1,0 +1,60 @@
+#include "generate/export_csv.hpp"
+
+#include <cstdint>
+
+namespace sf::gen {
+namespace {
+
+// FNV-1a 64: stable across runs and platforms, enough to tell cards apart.
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string guid_of(const std::string& seed, const std::string& front) {
+  static const char* alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::uint64_t h = fnv1a(seed + "\x1f" + front);
+  std::string out;
+  for (int i = 0; i < 10; ++i) {
+    out += alphabet[h % 62];
+    h /= 62;
+  }
+  return out;
+}
+
+std::string citation_tag(const nlohmann::json& card) {
+  if (!card.contains("citations") || !card["citations"].is_array() || card["citations"].empty()) return "";
+  const auto& c = card["citations"][0];
+  return c.contains("page") ? "page_" + std::to_string(c["page"].get<int>()) : "";
+}
+
+}  // namespace
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string flashcards_csv(const nlohmann::json& content, const std::string& deck, const std::string& guid_seed) {
+  std::string out =
+      "#separator:Comma\n#html:false\n#notetype:Basic\n#deck:" + deck +
+      "\n#columns:guid,Front,Back,Tags\n#guid column:1\n#tags column:4\n";
+  if (!content.contains("cards") || !content["cards"].is_array()) return out;
+  for (const auto& card : content["cards"]) {
+    std::string front = card.value("front", ""), back = card.value("back", "");
+    out += csv_field(guid_of(guid_seed, front)) + "," + csv_field(front) + "," + csv_field(back) + "," +
+           csv_field("studyforge " + citation_tag(card)) + "\n";
+  }
+  return out;
+}
+
+}  // namespace sf::gen

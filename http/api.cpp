@@ -1,0 +1,166 @@
+#include "http/api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <pqxx/pqxx>
+
+#include "http/credentials.hpp"
+#include "http/wire.hpp"
+#include "storage/courses.hpp"
+#include "storage/events.hpp"
+#include "storage/users.hpp"
+
+namespace sf::http {
+namespace {
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t i = 1;
+  while (i <= path.size()) {
+    auto slash = path.find('/', i);
+    if (slash == std::string::npos) slash = path.size();
+    out.push_back(path.substr(i, slash - i));
+    i = slash + 1;
+  }
+  if (!out.empty() && out.back().empty()) out.pop_back();  // trailing slash
+  return out;
+}
+
+int status_of(errc c) {
+  switch (c) {
+    case errc::invalid_argument: return 400;
+    case errc::invalid_value: return 422;
+    case errc::rejected: return 422;
+    case errc::not_found: return 404;
+    case errc::conflict: return 409;
+    case errc::cancelled: return 409;
+    case errc::too_large: return 413;
+    case errc::unsupported_media: return 415;
+    case errc::transient: return 503;
+    case errc::unavailable: return 503;
+    case errc::time_limit: return 504;
+    case errc::internal: return 500;
+  }
+  return 500;
+}
+
+std::optional<std::string> bearer(const request& r) {
+  if (auto h = r.header("authorization")) {
+    const std::string prefix = "Bearer ";
+    if (h->size() > prefix.size() && h->compare(0, prefix.size(), prefix) == 0) return h->substr(prefix.size());
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct api::route {
+  std::string method;
+  std::vector<std::string> pattern;  // "{}" matches one segment
+  bool needs_user;
+  route_handler handler;
+};
+
+api::api(api_deps deps) : deps_(std::move(deps)) {
+  add_ops_routes(*this);
+  add_account_routes(*this);
+  add_course_routes(*this);
+  add_job_routes(*this);
+}
+
+api::~api() = default;
+
+void api::add(std::string method, std::string pattern, bool needs_user, route_handler h) {
+  routes_.push_back({std::move(method), split_path(pattern), needs_user, std::move(h)});
+}
+
+response json_response(int status, const nlohmann::json& body) {
+  response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+response error_response(int status, const std::string& code, const std::string& message, const request& r) {
+  return json_response(status, error_json(code, message, r.request_id));
+}
+
+response error_response(const error& e, const request& r) {
+  int status = status_of(e.code);
+  std::string code = status == 503 ? "unavailable" : std::string(to_string(e.code));
+  // Internal details stay in the log; the client gets a sentence and the request id.
+  if (status == 500) {
+    spdlog::error("request {}: {}", r.request_id, e.message);
+    return error_response(500, "internal", "something went wrong; quote the request id when reporting it", r);
+  }
+  return error_response(status, code, e.message, r);
+}
+
+std::optional<nlohmann::json> parse_object(const request& r, response& err) {
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_discarded()) {
+    err = error_response(400, "invalid_json", "the body is not valid JSON", r);
+    return std::nullopt;
+  }
+  if (!j.is_object()) {
+    err = error_response(400, "invalid_json", "the body must be a JSON object", r);
+    return std::nullopt;
+  }
+  return j;
+}
+
+response api::handle(const request& r) {
+  auto segments = split_path(r.path);
+  bool path_matched = false;
+  for (const auto& rt : routes_) {
+    if (rt.pattern.size() != segments.size()) continue;
+    std::vector<std::string> params;
+    bool match = true;
+    for (std::size_t i = 0; i < segments.size() && match; ++i) {
+      if (rt.pattern[i] == "{}") params.push_back(segments[i]);
+      else match = rt.pattern[i] == segments[i];
+    }
+    if (!match) continue;
+    path_matched = true;
+    if (rt.method != r.method) continue;
+    try {
+      call c{r, std::nullopt, std::move(params)};
+      if (rt.needs_user) {
+        auto token = bearer(r);
+        if (!token) return error_response(401, "unauthorized", "send Authorization: Bearer <token>", r);
+        c.user = user_for_token(*token);
+        if (!c.user) return error_response(401, "unauthorized", "the token is invalid or expired", r);
+      }
+      return rt.handler(c);
+    } catch (const std::exception& e) {
+      return error_response(storage::classify(e), r);
+    }
+  }
+  if (path_matched) return error_response(405, "method_not_allowed", "this route does not take " + r.method, r);
+  return error_response(404, "not_found", "no such route", r);
+}
+
+std::optional<storage::user_record> api::user_for_token(const std::string& token) {
+  if (token.empty() || token.size() > 128) return std::nullopt;
+  auto conn = deps_.services.db.acquire();
+  pqxx::read_transaction tx(*conn);
+  return storage::find_user_by_token(tx, token_hash(token));
+}
+
+std::optional<nlohmann::json> api::course_snapshot(const std::string& owner_id, const std::string& course_id) {
+  auto conn = deps_.services.db.acquire();
+  pqxx::read_transaction tx(*conn);
+  auto c = storage::find_course(tx, owner_id, course_id);
+  if (!c) return std::nullopt;
+  storage::load_course_parts(tx, *c);
+  return to_json(*c);
+}
+
+std::vector<storage::event_record> api::events_after(const std::string& course_id, long long since, int limit) {
+  auto conn = deps_.services.db.acquire();
+  pqxx::read_transaction tx(*conn);
+  return storage::events_since(tx, course_id, since, limit);
+}
+
+}  // namespace sf::http

@@ -1,0 +1,70 @@
+#pragma once
+// The REST API: routes from request to response. Blocking (PostgreSQL, password hashing),
+// so it runs on the request workers, never on an I/O thread.
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+#include "pipeline/services.hpp"
+#include "storage/records.hpp"
+
+namespace sf::actors {
+class runtime;
+}
+
+namespace sf::http {
+
+struct api_deps {
+  pipeline::services& services;
+  actors::runtime* runtime = nullptr;  // null on an api-only node
+  std::string version;
+};
+
+// One call of a route: the request, the caller and the path's {parameters}.
+struct call {
+  const request& req;
+  std::optional<storage::user_record> user;
+  std::vector<std::string> params;
+};
+
+using route_handler = std::function<response(call&)>;
+
+class api {
+ public:
+  explicit api(api_deps deps);
+  ~api();
+
+  response handle(const request& r);
+
+  // For the WebSocket session (also on request workers).
+  std::optional<storage::user_record> user_for_token(const std::string& token);
+  // The course as a client sees it, owner-scoped; nullopt when not found.
+  std::optional<nlohmann::json> course_snapshot(const std::string& owner_id, const std::string& course_id);
+  std::vector<storage::event_record> events_after(const std::string& course_id, long long since, int limit);
+
+  api_deps& deps() { return deps_; }
+  void add(std::string method, std::string pattern, bool needs_user, route_handler h);
+
+ private:
+  struct route;
+  api_deps deps_;
+  std::vector<route> routes_;
+};
+
+// Responses shared by the route files.
+response json_response(int status, const nlohmann::json& body);
+response error_response(int status, const std::string& code, const std::string& message, const request& r);
+response error_response(const error& e, const request& r);
+// Parses a JSON object body; nullopt (with `err` set) on malformed or non-object bodies.
+std::optional<nlohmann::json> parse_object(const request& r, response& err);
+
+void add_account_routes(api& a);
+void add_course_routes(api& a);
+void add_job_routes(api& a);
+void add_ops_routes(api& a);
+
+}  // namespace sf::http

@@ -1,0 +1,35 @@
+#include "http/event_sequencer.hpp"
+
+namespace sf::http {
+
+std::vector<event_sequencer::item> event_sequencer::start(long long last, std::vector<item> replay) {
+  started_ = true;
+  last_ = last;
+  return on_replay(std::move(replay));
+}
+
+std::vector<event_sequencer::item> event_sequencer::on_live(item e) {
+  if (started_ && e.seq <= last_) return {};
+  buffer_.emplace(e.seq, std::move(e.msg));
+  return started_ ? drain() : std::vector<item>{};
+}
+
+std::vector<event_sequencer::item> event_sequencer::on_replay(std::vector<item> replay) {
+  replay_in_flight_ = false;
+  for (auto& e : replay)
+    if (e.seq > last_) buffer_.emplace(e.seq, std::move(e.msg));
+  return drain();
+}
+
+std::vector<event_sequencer::item> event_sequencer::drain() {
+  std::vector<item> out;
+  while (!buffer_.empty() && buffer_.begin()->first <= last_) buffer_.erase(buffer_.begin());
+  while (!buffer_.empty() && buffer_.begin()->first == last_ + 1) {
+    out.push_back({buffer_.begin()->first, std::move(buffer_.begin()->second)});
+    buffer_.erase(buffer_.begin());
+    ++last_;
+  }
+  return out;
+}
+
+}  // namespace sf::http

@@ -1,0 +1,225 @@
+// Courses, their sources and their materials. Every query is scoped to the caller.
+#include <pqxx/pqxx>
+
+#include "common/ids.hpp"
+#include "generate/export_csv.hpp"
+#include "generate/material.hpp"
+#include "http/api.hpp"
+#include "http/wire.hpp"
+#include "pipeline/submit.hpp"
+#include "storage/courses.hpp"
+#include "storage/extractions.hpp"
+#include "storage/materials.hpp"
+#include "storage/sources.hpp"
+
+namespace sf::http {
+namespace {
+
+const std::vector<std::string> default_materials{"summary", "flashcards", "quiz"};
+
+response not_found(const request& r, const std::string& what) {
+  return error_response(404, "not_found", "no such " + what, r);
+}
+
+std::optional<std::string> optional_text(const nlohmann::json& body, const char* key, std::size_t max, std::string& problem) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) { problem = std::string(key) + " must be a string"; return std::nullopt; }
+  auto v = it->get<std::string>();
+  if (v.size() > max) { problem = std::string(key) + " must have at most " + std::to_string(max) + " characters"; return std::nullopt; }
+  return v;
+}
+
+// Keeps the last path component, without control characters, at most 200 bytes.
+std::string clean_filename(const std::string& raw) {
+  std::string name = raw.substr(raw.find_last_of("/\\") == std::string::npos ? 0 : raw.find_last_of("/\\") + 1);
+  std::string out;
+  for (char c : name)
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+  if (out.empty() || out == "." || out == "..") out = "upload";
+  if (out.size() > 200) out.resize(200);
+  return out;
+}
+
+response create_course(pipeline::services& s, call& c) {
+  response err;
+  auto body = parse_object(c.req, err);
+  if (!body) return err;
+  auto title = body->find("title");
+  if (title == body->end() || !title->is_string() || title->get<std::string>().empty() || title->get<std::string>().size() > 200)
+    return error_response(422, "invalid_value", "title is required: a string of 1 to 200 characters", c.req);
+  std::string problem;
+  storage::new_course nc;
+  nc.owner_id = c.user->id;
+  nc.title = title->get<std::string>();
+  nc.topic = optional_text(*body, "topic", 500, problem);
+  nc.difficulty = optional_text(*body, "difficulty", 32, problem);
+  nc.language = optional_text(*body, "language", 16, problem);
+  if (!problem.empty()) return error_response(422, "invalid_value", problem, c.req);
+  nc.materials = default_materials;
+  if (auto m = body->find("materials"); m != body->end() && !m->is_null()) {
+    if (!m->is_array() || m->size() > 6) return error_response(422, "invalid_value", "materials must be a list of material types", c.req);
+    nc.materials.clear();
+    for (const auto& t : *m) {
+      auto type = t.is_string() ? gen::parse_material_type(t.get<std::string>()) : std::nullopt;
+      if (!type) return error_response(422, "invalid_value", "unknown material type " + t.dump(), c.req);
+      std::string name(gen::to_string(*type));
+      if (std::find(nc.materials.begin(), nc.materials.end(), name) == nc.materials.end()) nc.materials.push_back(name);
+    }
+  }
+  auto conn = s.db.acquire();
+  pqxx::work tx(*conn);
+  auto course = storage::create_course(tx, nc);
+  tx.commit();
+  return json_response(201, to_json(course));
+}
+
+std::optional<storage::course_record> owned_course(pqxx::transaction_base& tx, call& c) {
+  if (!is_uuid(c.params[0])) return std::nullopt;
+  return storage::find_course(tx, c.user->id, c.params[0]);
+}
+
+response upload_source(pipeline::services& s, call& c) {
+  if (!is_uuid(c.params[0])) return not_found(c.req, "course");
+  if (c.req.body_file.empty()) return error_response(400, "invalid_argument", "send the file as the request body", c.req);
+  pipeline::upload u{c.user->id, c.params[0], clean_filename(c.req.param("filename").value_or("upload")), c.req.body_file};
+  auto r = pipeline::submit_source(s, u);
+  if (!r) return error_response(r.error(), c.req);
+  return json_response(202, {{"source_id", r.value().source_id}, {"job_id", r.value().job_id}});
+}
+
+response request_material(pipeline::services& s, call& c) {
+  if (!is_uuid(c.params[0])) return not_found(c.req, "course");
+  response err;
+  auto body = parse_object(c.req, err);
+  if (!body) return err;
+  auto t = body->find("type");
+  if (t == body->end() || !t->is_string()) return error_response(400, "invalid_argument", "type is required", c.req);
+  auto type = gen::parse_material_type(t->get<std::string>());
+  if (!type) return error_response(400, "unknown_type", "unknown material type '" + t->get<std::string>() + "'", c.req);
+  nlohmann::json options = nlohmann::json::object();
+  if (auto o = body->find("options"); o != body->end() && !o->is_null()) {
+    if (!o->is_object()) return error_response(422, "invalid_value", "options must be an object", c.req);
+    if (auto n = o->find("count"); n != o->end() && (!n->is_number_integer() || *n < 1 || *n > 200))
+      return error_response(422, "invalid_value", "options.count must be an integer from 1 to 200", c.req);
+    options = *o;
+  }
+  pipeline::material_request req{c.user->id, c.params[0], std::string(gen::to_string(*type)), options.dump(), false};
+  auto r = pipeline::submit_material(s, req);
+  if (!r) return error_response(r.error(), c.req);
+  auto j = to_json(r.value().material);
+  if (r.value().job_id) j["job_id"] = *r.value().job_id;
+  return json_response(r.value().material.status == "completed" ? 200 : 202, j);
+}
+
+response export_flashcards(pipeline::services& s, call& c) {
+  auto format = c.req.param("format").value_or("csv");
+  if (format != "csv") return error_response(400, "unsupported_format", "format must be csv", c.req);
+  auto conn = s.db.acquire();
+  pqxx::read_transaction tx(*conn);
+  auto course = owned_course(tx, c);
+  if (!course) return not_found(c.req, "course");
+  auto m = storage::find_material(tx, course->id, "flashcards");
+  if (!m || m->status != "completed" || !m->content_json)
+    return error_response(409, "not_ready", "the flashcards are not generated yet", c.req);
+  response r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.body = gen::flashcards_csv(nlohmann::json::parse(*m->content_json), course->title, course->id);
+  r.headers.push_back({"Content-Disposition", "attachment; filename=\"flashcards.csv\""});
+  return r;
+}
+
+}  // namespace
+
+void add_course_routes(api& a) {
+  auto& s = a.deps().services;
+
+  a.add("POST", "/v1/courses", true, [&s](call& c) { return create_course(s, c); });
+
+  a.add("GET", "/v1/courses", true, [&s](call& c) {
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    auto list = nlohmann::json::array();
+    for (auto& course : storage::list_courses(tx, c.user->id)) {
+      storage::load_course_parts(tx, course);
+      list.push_back(to_json(course));
+    }
+    return json_response(200, {{"courses", list}});
+  });
+
+  a.add("GET", "/v1/courses/{}", true, [&s](call& c) {
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    auto course = owned_course(tx, c);
+    if (!course) return not_found(c.req, "course");
+    storage::load_course_parts(tx, *course);
+    return json_response(200, to_json(*course));
+  });
+
+  a.add("DELETE", "/v1/courses/{}", true, [&s](call& c) {
+    if (!is_uuid(c.params[0])) return not_found(c.req, "course");
+    auto conn = s.db.acquire();
+    pqxx::work tx(*conn);
+    if (!storage::delete_course(tx, c.user->id, c.params[0])) return not_found(c.req, "course");
+    tx.commit();
+    response r;
+    r.status = 204;
+    r.content_type.clear();
+    return r;
+  });
+
+  a.add("POST", "/v1/courses/{}/sources", true, [&s](call& c) { return upload_source(s, c); });
+
+  a.add("GET", "/v1/courses/{}/sources/{}", true, [&s](call& c) {
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    auto course = owned_course(tx, c);
+    if (!course || !is_uuid(c.params[1])) return not_found(c.req, "source");
+    auto src = storage::find_source(tx, course->id, c.params[1]);
+    if (!src) return not_found(c.req, "source");
+    return json_response(200, to_json(*src));
+  });
+
+  a.add("GET", "/v1/courses/{}/sources/{}/text", true, [&s](call& c) {
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    auto course = owned_course(tx, c);
+    if (!course || !is_uuid(c.params[1])) return not_found(c.req, "source");
+    auto src = storage::find_source(tx, course->id, c.params[1]);
+    if (!src) return not_found(c.req, "source");
+    if (src->status != "extracted") return error_response(409, "not_ready", "the source is " + src->status, c.req);
+    auto pages = nlohmann::json::array();
+    for (const auto& p : storage::load_pages(tx, src->sha256))
+      pages.push_back({{"page", p.page}, {"method", p.method}, {"text", p.text},
+                       {"confidence", p.confidence ? nlohmann::json(*p.confidence) : nlohmann::json(nullptr)}});
+    return json_response(200, {{"source_id", src->id}, {"pages", pages}});
+  });
+
+  a.add("POST", "/v1/courses/{}/materials", true, [&s](call& c) { return request_material(s, c); });
+
+  a.add("GET", "/v1/courses/{}/materials", true, [&s](call& c) {
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    auto course = owned_course(tx, c);
+    if (!course) return not_found(c.req, "course");
+    auto list = nlohmann::json::array();
+    for (const auto& m : storage::list_materials(tx, course->id)) list.push_back(to_json(m));
+    return json_response(200, {{"materials", list}});
+  });
+
+  a.add("GET", "/v1/courses/{}/materials/{}", true, [&s](call& c) {
+    auto type = gen::parse_material_type(c.params[1]);
+    if (!type) return error_response(400, "unknown_type", "unknown material type", c.req);
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    auto course = owned_course(tx, c);
+    if (!course) return not_found(c.req, "course");
+    auto m = storage::find_material(tx, course->id, std::string(gen::to_string(*type)));
+    if (!m) return not_found(c.req, "material");
+    return json_response(200, to_json(*m));
+  });
+
+  a.add("GET", "/v1/courses/{}/materials/flashcards/export", true, [&s](call& c) { return export_flashcards(s, c); });
+}
+
+}  // namespace sf::http

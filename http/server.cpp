@@ -1,0 +1,500 @@
+// Beast sessions: listener -> http_session -> (websocket_session). Each on_x starts by
+// checking its error; blocking work goes to the work queue and comes back by post().
+#include "http/server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <thread>
+#include <variant>
+
+#include "http/api.hpp"
+#include "http/event_sequencer.hpp"
+#include "http/hub.hpp"
+#include "http/work_queue.hpp"
+#include "http/ws_protocol.hpp"
+#include "pipeline/journal.hpp"
+#include "storage/blob_store.hpp"
+
+namespace sf::http {
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto header_timeout = std::chrono::seconds(30);
+constexpr auto upload_timeout = std::chrono::minutes(10);
+constexpr std::size_t header_limit = 16 * 1024;
+constexpr int replay_batch = 1000;
+
+struct shared_state {
+  api& routes;
+  hub& events;
+  storage::blob_store& blobs;
+  server_options opts;
+  work_queue work;
+  shared_state(api& a, hub& h, storage::blob_store& b, server_options o)
+      : routes(a), events(h), blobs(b), opts(o), work(o.request_workers, o.request_queue) {}
+};
+
+std::string new_request_id() {
+  unsigned char raw[8];
+  randombytes_buf(raw, sizeof raw);
+  char hex[17];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  return hex;
+}
+
+// The client's id if it is short and plain (it goes back into a header), else a new one.
+std::string request_id_from(const std::optional<std::string>& sent) {
+  if (sent && !sent->empty() && sent->size() <= 64 &&
+      sent->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == std::string::npos)
+    return *sent;
+  return new_request_id();
+}
+
+bool is_upload(const bhttp::request_header<>& h) {
+  if (h.method() != bhttp::verb::post) return false;
+  std::string_view t(h.target().data(), h.target().size());
+  t = t.substr(0, t.find('?'));
+  return t.size() > 20 && t.substr(0, 12) == "/v1/courses/" && t.substr(t.size() - 8) == "/sources";
+}
+
+template <class Fields>
+void copy_headers(const Fields& f, request& r) {
+  for (const auto& field : f) {
+    std::string name(field.name_string());
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    r.headers[name] = std::string(field.value());
+  }
+}
+
+std::shared_ptr<const std::string> shared_text(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+
+std::vector<event_sequencer::item> to_items(const std::vector<storage::event_record>& events) {
+  std::vector<event_sequencer::item> out;
+  out.reserve(events.size());
+  for (const auto& e : events) out.push_back({e.seq, shared_text(pipeline::event_message(e))});
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+class websocket_session : public event_sink, public std::enable_shared_from_this<websocket_session> {
+ public:
+  websocket_session(beast::tcp_stream&& stream, std::shared_ptr<shared_state> sh, std::string user_id)
+      : ws_(std::move(stream)), sh_(std::move(sh)), user_id_(std::move(user_id)) {}
+
+  ~websocket_session() override {
+    for (const auto& [id, sub] : subs_) sh_->events.unsubscribe(id, this);
+  }
+
+  void run(bhttp::request<bhttp::empty_body> req) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(64 * 1024);
+    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+  }
+
+  void on_event(const std::string& course_id, long long seq, std::shared_ptr<const std::string> msg) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), course_id, seq, msg = std::move(msg)]() mutable {
+      self->on_live(course_id, {seq, std::move(msg)});
+    });
+  }
+
+ private:
+  struct subscription {
+    event_sequencer seq;
+  };
+
+  void on_accept(beast::error_code ec) {
+    if (ec) return;
+    do_read();
+  }
+
+  void do_read() { ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, shared_from_this())); }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return;  // closed, timed out or over the frame limit: the session ends
+    std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    handle(ws::parse(text));
+    if (!closing_) do_read();
+  }
+
+  void handle(const ws::client_message& m) {
+    if (std::holds_alternative<ws::ping>(m)) return send(shared_text(ws::pong_message()));
+    if (auto* b = std::get_if<ws::bad>(&m)) return send(shared_text(ws::error_message(b->code, b->message)));
+    if (auto* u = std::get_if<ws::unsubscribe>(&m)) {
+      sh_->events.unsubscribe(u->course_id, this);
+      subs_.erase(u->course_id);
+      return;
+    }
+    const auto& s = std::get<ws::subscribe>(m);
+    // Listen first, then read the snapshot: nothing that happens in between is missed.
+    subs_[s.course_id] = subscription{};
+    sh_->events.subscribe(s.course_id, shared_from_this());
+    auto self = shared_from_this();
+    bool queued = sh_->work.try_post([self, s] {
+      std::optional<nlohmann::json> snapshot;
+      std::vector<storage::event_record> replay;
+      try {
+        snapshot = self->sh_->routes.course_snapshot(self->user_id_, s.course_id);
+        if (snapshot && s.since) replay = self->sh_->routes.events_after(s.course_id, *s.since, replay_batch);
+      } catch (const std::exception& e) {
+        spdlog::warn("websocket snapshot failed: {}", e.what());
+      }
+      net::post(self->ws_.get_executor(), [self, s, snapshot = std::move(snapshot), replay = std::move(replay)] {
+        self->on_snapshot(s, snapshot, replay);
+      });
+    });
+    if (!queued) send(shared_text(ws::error_message("unavailable", "the node is busy; subscribe again shortly")));
+  }
+
+  void on_snapshot(const ws::subscribe& s, const std::optional<nlohmann::json>& snapshot,
+                   const std::vector<storage::event_record>& replay) {
+    auto it = subs_.find(s.course_id);
+    if (it == subs_.end()) return;
+    if (!snapshot) {
+      sh_->events.unsubscribe(s.course_id, this);
+      subs_.erase(it);
+      return send(shared_text(ws::error_message("not_found", "no such course")));
+    }
+    send(shared_text(nlohmann::json{{"type", "snapshot"}, {"course", *snapshot}}.dump()));
+    long long last = s.since.value_or(snapshot->value("event_seq", 0LL));
+    for (auto& e : it->second.seq.start(last, to_items(replay))) send(std::move(e.msg));
+    maybe_replay(s.course_id);
+  }
+
+  void on_live(const std::string& course_id, event_sequencer::item e) {
+    auto it = subs_.find(course_id);
+    if (it == subs_.end()) return;
+    for (auto& out : it->second.seq.on_live(std::move(e))) send(std::move(out.msg));
+    maybe_replay(course_id);
+  }
+
+  // A gap (events published out of order by different writers, or lost): read the log.
+  void maybe_replay(const std::string& course_id) {
+    auto it = subs_.find(course_id);
+    if (it == subs_.end() || !it->second.seq.wants_replay()) return;
+    it->second.seq.replay_requested();
+    long long since = it->second.seq.last();
+    auto self = shared_from_this();
+    bool queued = sh_->work.try_post([self, course_id, since] {
+      std::vector<storage::event_record> events;
+      try {
+        events = self->sh_->routes.events_after(course_id, since, replay_batch);
+      } catch (const std::exception&) {
+      }
+      net::post(self->ws_.get_executor(), [self, course_id, events = std::move(events)] {
+        auto it = self->subs_.find(course_id);
+        if (it == self->subs_.end()) return;
+        for (auto& e : it->second.seq.on_replay(to_items(events))) self->send(std::move(e.msg));
+        self->maybe_replay(course_id);
+      });
+    });
+    if (!queued) it->second.seq.on_replay({});  // try again with the next event
+  }
+
+  void send(std::shared_ptr<const std::string> msg) {
+    if (closing_) return;
+    if (out_.size() >= sh_->opts.max_ws_queue) {
+      // A client that does not read is disconnected rather than growing our memory.
+      closing_ = true;
+      out_.clear();
+      ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "client too slow"),
+                      [self = shared_from_this()](beast::error_code) {});
+      return;
+    }
+    out_.push_back(std::move(msg));
+    if (out_.size() == 1) do_write();
+  }
+
+  void do_write() {
+    ws_.text(true);
+    ws_.async_write(net::buffer(*out_.front()), beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    if (ec) {
+      out_.clear();
+      return;
+    }
+    out_.pop_front();
+    if (!out_.empty()) do_write();
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<shared_state> sh_;
+  std::string user_id_;
+  std::deque<std::shared_ptr<const std::string>> out_;
+  std::map<std::string, subscription> subs_;
+  bool closing_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
+class http_session : public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> sh) : stream_(std::move(socket)), sh_(std::move(sh)) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
+  }
+
+  void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, shared_from_this())); }
+
+ private:
+  void do_read() {
+    header_.emplace();
+    header_->header_limit(header_limit);
+    string_.reset();
+    file_.reset();
+    body_path_.clear();
+    stream_.expires_after(header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *header_, beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::end_of_stream) return close();
+    if (ec) return;  // timeout, reset or a malformed header: drop the connection
+    auto& h = header_->get();
+    request_id_ = request_id_from(h.count("x-request-id") ? std::optional<std::string>(std::string(h["x-request-id"])) : std::nullopt);
+    version_ = h.version();
+    keep_alive_ = h.keep_alive();
+    if (websocket::is_upgrade(h)) return start_websocket();
+    if (is_upload(h)) {
+      file_.emplace(std::move(*header_));
+      file_->body_limit(sh_->opts.max_upload_bytes);
+      body_path_ = sh_->blobs.temp_path();
+      beast::error_code fec;
+      file_->get().body().open(body_path_.c_str(), beast::file_mode::write, fec);
+      if (fec) return respond_now(500, "internal", "cannot store the upload", false);
+      stream_.expires_after(upload_timeout);
+      return continue_then([self = shared_from_this()] {
+        bhttp::async_read(self->stream_, self->buffer_, *self->file_,
+                          beast::bind_front_handler(&http_session::on_body, self));
+      });
+    }
+    string_.emplace(std::move(*header_));
+    string_->body_limit(sh_->opts.max_json_bytes);
+    continue_then([self = shared_from_this()] {
+      bhttp::async_read(self->stream_, self->buffer_, *self->string_, beast::bind_front_handler(&http_session::on_body, self));
+    });
+  }
+
+  // curl and others wait for "100 Continue" before sending a large body.
+  template <class F>
+  void continue_then(F next) {
+    const auto& h = file_ ? static_cast<const bhttp::request_header<>&>(file_->get()) : string_->get();
+    auto expect = h.find(bhttp::field::expect);
+    if (expect == h.end() || !beast::iequals(expect->value(), "100-continue")) return next();
+    auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, version_);
+    bhttp::async_write(stream_, *res, [res, next](beast::error_code ec, std::size_t) {
+      if (!ec) next();
+    });
+  }
+
+  void on_body(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::body_limit) {
+      remove_body_file();
+      return respond_now(413, "too_large", "the body is larger than this route accepts", false);
+    }
+    if (ec) return remove_body_file();
+    request r;
+    r.request_id = request_id_;
+    r.remote = remote_;
+    if (file_) {
+      auto& m = file_->get();
+      m.body().close();
+      r.method = std::string(m.method_string());
+      r.target = std::string(m.target());
+      copy_headers(m, r);
+      r.body_file = body_path_;
+    } else {
+      auto& m = string_->get();
+      r.method = std::string(m.method_string());
+      r.target = std::string(m.target());
+      copy_headers(m, r);
+      r.body = std::move(m.body());
+    }
+    if (!parse_target(r.target, r.path, r.query)) {
+      remove_body_file();
+      return respond_now(400, "invalid_argument", "malformed request target", keep_alive_);
+    }
+    auto self = shared_from_this();
+    bool queued = sh_->work.try_post([self, r = std::move(r)] {
+      auto res = self->sh_->routes.handle(r);
+      if (!r.body_file.empty()) {
+        std::error_code e;
+        std::filesystem::remove(r.body_file, e);  // adopted uploads were moved away already
+      }
+      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+    });
+    if (!queued) {
+      remove_body_file();
+      respond_now(503, "unavailable", "the node is busy; try again", keep_alive_);
+    }
+  }
+
+  void start_websocket() {
+    auto req = header_->release();
+    request r;
+    r.target = std::string(req.target());
+    if (!parse_target(r.target, r.path, r.query) || r.path != "/v1/ws")
+      return respond_now(404, "not_found", "no such route", false);
+    std::string token;
+    if (auto a = req.find(bhttp::field::authorization); a != req.end() && a->value().starts_with("Bearer "))
+      token = std::string(a->value().substr(7));
+    else if (auto q = r.query.find("token"); q != r.query.end())
+      token = q->second;
+    auto self = shared_from_this();
+    bool queued = sh_->work.try_post([self, token, req = std::move(req)]() mutable {
+      std::optional<storage::user_record> user;
+      try {
+        user = self->sh_->routes.user_for_token(token);
+      } catch (const std::exception&) {
+      }
+      net::post(self->stream_.get_executor(), [self, user = std::move(user), req = std::move(req)]() mutable {
+        if (!user) return self->respond_now(401, "unauthorized", "the token is invalid or expired", false);
+        self->stream_.expires_never();  // the WebSocket has its own timeouts
+        std::make_shared<websocket_session>(std::move(self->stream_), self->sh_, user->id)->run(std::move(req));
+      });
+    });
+    if (!queued) respond_now(503, "unavailable", "the node is busy; try again", false);
+  }
+
+  void respond_now(int status, const std::string& code, const std::string& message, bool keep_alive) {
+    keep_alive_ = keep_alive;
+    request r;
+    r.request_id = request_id_;
+    write(error_response(status, code, message, r));
+  }
+
+  void write(response res) {
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version_);
+    msg->set(bhttp::field::server, "studyforge");
+    msg->set("X-Request-Id", request_id_);
+    if (!res.content_type.empty()) msg->set(bhttp::field::content_type, res.content_type);
+    for (const auto& [k, v] : res.headers) msg->set(k, v);
+    msg->body() = std::move(res.body);
+    msg->keep_alive(keep_alive_);
+    msg->prepare_payload();
+    stream_.expires_after(header_timeout);
+    bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      if (msg->need_eof()) return self->close();
+      self->do_read();
+    });
+  }
+
+  void remove_body_file() {
+    if (body_path_.empty()) return;
+    std::error_code e;
+    std::filesystem::remove(body_path_, e);
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<shared_state> sh_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> header_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> string_;
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_;
+  std::filesystem::path body_path_;
+  std::string remote_;
+  std::string request_id_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+};
+
+// ---------------------------------------------------------------------------------------
+class listener : public std::enable_shared_from_this<listener> {
+ public:
+  listener(net::io_context& ioc, std::shared_ptr<shared_state> sh) : ioc_(ioc), acceptor_(net::make_strand(ioc)), sh_(std::move(sh)) {}
+
+  result<std::uint16_t> open(const tcp::endpoint& ep) {
+    beast::error_code ec;
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return failure(errc::unavailable, "cannot listen on " + ep.address().to_string() + ":" +
+                                                  std::to_string(ep.port()) + ": " + ec.message());
+    return acceptor_.local_endpoint().port();
+  }
+
+  void run() { do_accept(); }
+  void close() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+  }
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (!ec) std::make_shared<http_session>(std::move(socket), sh_)->run();
+    if (acceptor_.is_open()) do_accept();
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  std::shared_ptr<shared_state> sh_;
+};
+
+}  // namespace
+
+struct server::impl {
+  impl(api& a, hub& h, storage::blob_store& b, server_options o)
+      : opts(o), ioc(o.io_threads), sh(std::make_shared<shared_state>(a, h, b, o)) {}
+  server_options opts;
+  net::io_context ioc;
+  std::shared_ptr<shared_state> sh;
+  std::shared_ptr<listener> lst;
+  std::vector<std::thread> threads;
+};
+
+server::server(api& a, hub& h, storage::blob_store& blobs, server_options opts)
+    : p_(std::make_unique<impl>(a, h, blobs, opts)) {}
+
+server::~server() { stop(); }
+
+result<std::uint16_t> server::start() {
+  beast::error_code ec;
+  auto address = net::ip::make_address(p_->opts.host, ec);
+  if (ec) return failure(errc::invalid_value, "listen: '" + p_->opts.host + "' is not an IP address");
+  p_->lst = std::make_shared<listener>(p_->ioc, p_->sh);
+  BOOST_OUTCOME_TRY(port, p_->lst->open(tcp::endpoint(address, p_->opts.port)));
+  p_->lst->run();
+  for (int i = 0; i < p_->opts.io_threads; ++i) p_->threads.emplace_back([this] { p_->ioc.run(); });
+  return port;
+}
+
+void server::stop() {
+  if (!p_ || p_->threads.empty()) return;
+  p_->lst->close();
+  p_->sh->work.stop();
+  p_->ioc.stop();
+  for (auto& t : p_->threads) t.join();
+  p_->threads.clear();
+}
+
+}  // namespace sf::http

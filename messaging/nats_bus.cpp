@@ -1,0 +1,262 @@
+// NATS.c adapter: every natsStatus chain stays in this file.
+#include <nats/nats.h>
+
+#include <mutex>
+
+#include "messaging/bus.hpp"
+
+namespace sf::messaging {
+namespace {
+
+error nats_error(natsStatus s, jsErrCode jerr, const std::string& what) {
+  std::string msg = what + ": " + natsStatus_GetText(s);
+  if (jerr != 0) msg += " (JetStream error " + std::to_string(static_cast<int>(jerr)) + ")";
+  bool down = s == NATS_CONNECTION_CLOSED || s == NATS_NO_SERVER || s == NATS_TIMEOUT ||
+              s == NATS_CONNECTION_DISCONNECTED || s == NATS_NO_RESPONDERS || s == NATS_STALE_CONNECTION ||
+              s == NATS_INSUFFICIENT_BUFFER || s == NATS_IO_ERROR;
+  return error{down ? errc::unavailable : errc::internal, msg};
+}
+
+template <class T, void (*Destroy)(T*)>
+struct destroyer {
+  void operator()(T* p) const { if (p) Destroy(p); }
+};
+using msg_ptr = std::unique_ptr<natsMsg, destroyer<natsMsg, natsMsg_Destroy>>;
+using sub_ptr = std::unique_ptr<natsSubscription, destroyer<natsSubscription, natsSubscription_Destroy>>;
+using conn_ptr = std::unique_ptr<natsConnection, destroyer<natsConnection, natsConnection_Destroy>>;
+using js_ptr = std::unique_ptr<jsCtx, destroyer<jsCtx, jsCtx_Destroy>>;
+using opts_ptr = std::unique_ptr<natsOptions, destroyer<natsOptions, natsOptions_Destroy>>;
+
+std::string consumer_name(const std::string& lane) { return "lane-" + lane; }
+
+}  // namespace
+
+std::string job_subject(const std::string& lane, const std::string& kind) { return "jobs." + lane + "." + kind; }
+std::string event_subject(const std::string& course_id) { return "events.course." + course_id; }
+
+struct delivery::impl {
+  msg_ptr msg;
+  std::string subject;
+  std::string data;
+  std::uint64_t delivered = 1;
+};
+
+delivery::delivery(std::unique_ptr<impl> p) : p_(std::move(p)) {}
+delivery::delivery(delivery&&) noexcept = default;
+delivery& delivery::operator=(delivery&&) noexcept = default;
+delivery::~delivery() = default;
+const std::string& delivery::subject() const { return p_->subject; }
+const std::string& delivery::data() const { return p_->data; }
+std::uint64_t delivery::times_delivered() const { return p_->delivered; }
+void delivery::ack() { natsMsg_Ack(p_->msg.get(), nullptr); }
+void delivery::nak(std::chrono::milliseconds delay) {
+  if (delay.count() > 0) natsMsg_NakWithDelay(p_->msg.get(), delay.count(), nullptr);
+  else natsMsg_Nak(p_->msg.get(), nullptr);
+}
+void delivery::term() { natsMsg_Term(p_->msg.get(), nullptr); }
+void delivery::in_progress() { natsMsg_InProgress(p_->msg.get(), nullptr); }
+
+namespace {
+
+class nats_pull_consumer final : public pull_consumer {
+ public:
+  explicit nats_pull_consumer(sub_ptr sub) : sub_(std::move(sub)) {}
+
+  result<std::vector<delivery>> fetch(int max, std::chrono::milliseconds timeout) override {
+    natsMsgList list{nullptr, 0};
+    jsErrCode jerr{};
+    natsStatus s = natsSubscription_Fetch(&list, sub_.get(), max, timeout.count(), &jerr);
+    std::vector<delivery> out;
+    if (s == NATS_TIMEOUT) return out;
+    if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, jerr, "fetch"));
+    out.reserve(static_cast<std::size_t>(list.Count));
+    for (int i = 0; i < list.Count; ++i) {
+      auto d = std::make_unique<delivery::impl>();
+      d->msg.reset(list.Msgs[i]);
+      list.Msgs[i] = nullptr;  // ownership moved; natsMsgList_Destroy skips nulls
+      d->subject = natsMsg_GetSubject(d->msg.get());
+      d->data.assign(natsMsg_GetData(d->msg.get()), static_cast<std::size_t>(natsMsg_GetDataLength(d->msg.get())));
+      jsMsgMetaData* meta = nullptr;
+      if (natsMsg_GetMetaData(&meta, d->msg.get()) == NATS_OK) {
+        d->delivered = meta->NumDelivered;
+        jsMsgMetaData_Destroy(meta);
+      }
+      out.emplace_back(std::move(d));
+    }
+    natsMsgList_Destroy(&list);
+    return out;
+  }
+
+ private:
+  sub_ptr sub_;
+};
+
+struct subscription_slot {
+  bus::handler h;
+};
+
+void on_core_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  msg_ptr guard(msg);
+  auto* slot = static_cast<subscription_slot*>(closure);
+  std::string payload(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  slot->h(natsMsg_GetSubject(msg), payload);
+}
+
+class nats_bus final : public bus {
+ public:
+  nats_bus(conn_ptr conn, js_ptr js) : conn_(std::move(conn)), js_(std::move(js)) {}
+
+  ~nats_bus() override {
+    subs_.clear();  // unsubscribe before the slots they point at go away
+    slots_.clear();
+  }
+
+  bool connected() const override { return natsConnection_Status(conn_.get()) == NATS_CONN_STATUS_CONNECTED; }
+
+  result<void> ensure_jobs_stream() override {
+    jsStreamConfig cfg;
+    jsStreamConfig_Init(&cfg);
+    const char* subjects[] = {"jobs.>"};
+    cfg.Name = jobs_stream;
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    cfg.Retention = js_WorkQueuePolicy;
+    cfg.Storage = js_FileStorage;
+    cfg.Duplicates = std::chrono::nanoseconds(std::chrono::minutes(10)).count();
+    jsStreamInfo* si = nullptr;
+    jsErrCode jerr{};
+    natsStatus s = js_AddStream(&si, js_.get(), &cfg, nullptr, &jerr);
+    if (s != NATS_OK && jerr == JSStreamNameExistErr) {
+      jerr = {};
+      s = js_UpdateStream(&si, js_.get(), &cfg, nullptr, &jerr);
+    }
+    if (si) jsStreamInfo_Destroy(si);
+    if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, jerr, "create the JOBS stream"));
+    return success();
+  }
+
+  result<void> ensure_consumer(const consumer_settings& c) override {
+    std::string durable = consumer_name(c.lane);
+    std::string filter = "jobs." + c.lane + ".>";
+    jsConsumerConfig cfg;
+    jsConsumerConfig_Init(&cfg);
+    cfg.Durable = durable.c_str();
+    cfg.AckPolicy = js_AckExplicit;
+    cfg.AckWait = std::chrono::nanoseconds(c.ack_wait).count();
+    cfg.MaxDeliver = -1;  // attempts are counted in PostgreSQL, which also parks poison jobs
+    cfg.FilterSubject = filter.c_str();
+    cfg.MaxAckPending = c.max_ack_pending;
+    cfg.MaxWaiting = 512;
+    jsConsumerInfo* ci = nullptr;
+    jsErrCode jerr{};
+    natsStatus s = js_AddConsumer(&ci, js_.get(), jobs_stream, &cfg, nullptr, &jerr);
+    if (s != NATS_OK) {
+      // Exists with other settings (an operator changed ack_wait): update in place.
+      jerr = {};
+      s = js_UpdateConsumer(&ci, js_.get(), jobs_stream, &cfg, nullptr, &jerr);
+    }
+    if (ci) jsConsumerInfo_Destroy(ci);
+    if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, jerr, "create the consumer of lane " + c.lane));
+    return success();
+  }
+
+  result<std::unique_ptr<pull_consumer>> bind(const std::string& lane) override {
+    std::string durable = consumer_name(lane);
+    std::string filter = "jobs." + lane + ".>";
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = jobs_stream;
+    so.Consumer = durable.c_str();
+    natsSubscription* sub = nullptr;
+    jsErrCode jerr{};
+    natsStatus s = js_PullSubscribe(&sub, js_.get(), filter.c_str(), durable.c_str(), nullptr, &so, &jerr);
+    if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, jerr, "bind lane " + lane));
+    return std::unique_ptr<pull_consumer>(new nats_pull_consumer(sub_ptr(sub)));
+  }
+
+  result<lane_stats> stats(const std::string& lane) override {
+    jsConsumerInfo* ci = nullptr;
+    jsErrCode jerr{};
+    natsStatus s = js_GetConsumerInfo(&ci, js_.get(), jobs_stream, consumer_name(lane).c_str(), nullptr, &jerr);
+    if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, jerr, "consumer info of lane " + lane));
+    lane_stats out{ci->NumPending, ci->NumAckPending, ci->NumRedelivered, ci->NumWaiting};
+    jsConsumerInfo_Destroy(ci);
+    return out;
+  }
+
+  result<void> publish_job(const std::string& lane, const std::string& kind, const std::string& job_id,
+                           const std::string& dedup_id) override {
+    if (!connected()) return failure(errc::unavailable, "the message bus is unavailable");
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MsgId = dedup_id.c_str();
+    po.MaxWait = 2000;
+    jsPubAck* pa = nullptr;
+    jsErrCode jerr{};
+    std::string subject = job_subject(lane, kind);
+    natsStatus s = js_Publish(&pa, js_.get(), subject.c_str(), job_id.data(), static_cast<int>(job_id.size()), &po, &jerr);
+    if (pa) jsPubAck_Destroy(pa);
+    if (s != NATS_OK) {
+      auto e = nats_error(s, jerr, "enqueue the job");
+      e.code = errc::unavailable;  // a job that cannot be published is a dependency failure
+      return boost::outcome_v2::failure(e);
+    }
+    return success();
+  }
+
+  result<void> publish(const std::string& subject, const std::string& payload) override {
+    natsStatus s = natsConnection_Publish(conn_.get(), subject.c_str(), payload.data(), static_cast<int>(payload.size()));
+    if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, {}, "publish " + subject));
+    return success();
+  }
+
+  result<void> subscribe(const std::string& subject, handler h) override {
+    std::lock_guard lock(mu_);
+    slots_.push_back(std::make_unique<subscription_slot>(subscription_slot{std::move(h)}));
+    natsSubscription* sub = nullptr;
+    natsStatus s = natsConnection_Subscribe(&sub, conn_.get(), subject.c_str(), on_core_message, slots_.back().get());
+    if (s != NATS_OK) {
+      slots_.pop_back();
+      return boost::outcome_v2::failure(nats_error(s, {}, "subscribe " + subject));
+    }
+    subs_.emplace_back(sub);
+    return success();
+  }
+
+ private:
+  conn_ptr conn_;
+  js_ptr js_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<subscription_slot>> slots_;
+  std::vector<sub_ptr> subs_;
+};
+
+}  // namespace
+
+result<std::unique_ptr<bus>> connect(const std::string& url, const std::string& client_name) {
+  natsOptions* raw_opts = nullptr;
+  natsStatus s = natsOptions_Create(&raw_opts);
+  opts_ptr opts(raw_opts);
+  if (s == NATS_OK) s = natsOptions_SetURL(opts.get(), url.c_str());
+  if (s == NATS_OK) s = natsOptions_SetName(opts.get(), client_name.c_str());
+  if (s == NATS_OK) s = natsOptions_SetTimeout(opts.get(), 2000);
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts.get(), 250);
+  // While disconnected, publishes fail at once instead of queueing behind a dead link.
+  if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts.get(), 1);
+  natsConnection* raw_conn = nullptr;
+  if (s == NATS_OK) s = natsConnection_Connect(&raw_conn, opts.get());
+  conn_ptr conn(raw_conn);
+  if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, {}, "connect to NATS at " + url));
+
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.Wait = 3000;
+  jsCtx* raw_js = nullptr;
+  s = natsConnection_JetStream(&raw_js, conn.get(), &jo);
+  js_ptr js(raw_js);
+  if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, {}, "open JetStream"));
+  return std::unique_ptr<bus>(new nats_bus(std::move(conn), std::move(js)));
+}
+
+}  // namespace sf::messaging

@@ -1,0 +1,211 @@
+// The transactions that move jobs, and with them sources, materials and courses.
+#include <pqxx/pqxx>
+
+#include "pipeline/journal.hpp"
+#include "pipeline/jobs.hpp"
+#include "pipeline/materials.hpp"
+#include "pipeline/rules.hpp"
+#include "storage/courses.hpp"
+#include "storage/jobs.hpp"
+#include "storage/materials.hpp"
+#include "storage/sources.hpp"
+
+namespace sf::pipeline {
+namespace {
+
+template <class F>
+result<void> in_transaction(services& s, F&& body) {
+  try {
+    auto conn = s.db.acquire();
+    pqxx::work tx(*conn);
+    journal j(tx);
+    BOOST_OUTCOME_TRYV(body(tx, j));
+    tx.commit();
+    (void)j.publish(s.bus);  // an unpublished job stays queued for the sweep
+    return success();
+  } catch (const std::exception& e) {
+    return boost::outcome_v2::failure(storage::classify(e));
+  }
+}
+
+// Moves a course under its row lock, checked against the state machine and the version.
+void move_course(pqxx::transaction_base& tx, journal& j, storage::course_record& c, const storage::course_state& next,
+                 const std::optional<std::string>& job_id) {
+  bool changes_status = next.status != c.status;
+  if (changes_status && !course_transition_allowed(c.status, next.status)) return;
+  auto v = storage::update_course_state(tx, c.id, c.version, next);
+  if (!v) throw pqxx::serialization_failure("course " + c.id + " moved under us");
+  c.version = *v;
+  c.status = next.status;
+  c.progress = next.progress;
+  if (changes_status)
+    j.event({c.id, job_id, "course", next.status, next.progress, next.progress,
+             next.reject_reason ? next.reject_reason : next.error ? next.error : next.current_step, std::nullopt});
+}
+
+storage::course_record lock_course(pqxx::transaction_base& tx, const storage::job_record& job) {
+  auto c = storage::find_course_by_id(tx, job.course_id.value_or(""), true);
+  if (!c) throw std::runtime_error("the course of job " + job.id + " no longer exists");
+  return *c;
+}
+
+bool course_has_extracted_source(pqxx::transaction_base& tx, const std::string& course_id) {
+  for (const auto& src : storage::list_sources(tx, course_id))
+    if (src.status == "extracted") return true;
+  return false;
+}
+
+std::vector<material_state> material_states(pqxx::transaction_base& tx, const std::string& course_id) {
+  std::vector<material_state> out;
+  for (const auto& m : storage::list_materials(tx, course_id)) out.push_back({m.type, m.status});
+  return out;
+}
+
+// After a material ended: the course is ready, failed or still processing.
+void judge_course(pqxx::transaction_base& tx, journal& j, storage::course_record& c, const std::string& job_id) {
+  auto verdict = judge_materials(c.materials_requested, material_states(tx, c.id));
+  std::optional<std::string> err;
+  if (!verdict.error.empty()) err = verdict.error;
+  std::string step = verdict.status == "ready" ? "ready" : verdict.status == "failed" ? "failed" : "generating";
+  if (verdict.status == "processing") storage::set_course_progress(tx, c.id, verdict.progress, step);
+  else move_course(tx, j, c, {verdict.status, verdict.progress, step, err, std::nullopt}, job_id);
+}
+
+std::string job_step(const storage::job_record& job, pqxx::transaction_base& tx) {
+  if (job.kind == "generate" && job.material_id)
+    if (auto m = storage::find_material_by_id(tx, *job.material_id)) return "writing " + m->type;
+  return job.kind == "extract" ? "extracting text" : job.kind;
+}
+
+}  // namespace
+
+result<begin_result> begin_job(services& s, const std::string& job_id, int stale_after_ms) {
+  begin_result out;
+  auto r = in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+    auto job = storage::find_job(tx, job_id, true);
+    if (!job) { out = {begin_result::action::skip, {}, "unknown job"}; return success(); }
+    if (job_is_terminal(job->status)) { out = {begin_result::action::skip, *job, "already " + job->status}; return success(); }
+    if (job->status == "running" && !storage::heartbeat_stale(tx, job_id, stale_after_ms)) {
+      out = {begin_result::action::wait, *job, "running on another node"};
+      return success();
+    }
+    if (job->cancel_requested) {
+      storage::set_job_status(tx, job_id, "cancelled", std::nullopt);
+      if (job->course_id) j.event({*job->course_id, job_id, job->kind, "cancelled", job->progress, 0, "cancelled", std::nullopt});
+      out = {begin_result::action::skip, *job, "cancelled before it started"};
+      return success();
+    }
+    if (job->status == "running" && job->attempt >= job->max_attempts) {
+      out = {begin_result::action::fail, *job, "poison: the job's node stopped under it on every attempt"};
+      return success();
+    }
+    auto started = storage::start_job(tx, job_id, s.cfg.node_id, stale_after_ms);
+    if (!started) { out = {begin_result::action::skip, *job, "not startable"}; return success(); }
+    int course_progress = 0;
+    if (started->course_id) {
+      auto course = lock_course(tx, *started);
+      course_progress = course.progress;
+      if (started->kind == "extract" && course.status != "processing") {
+        move_course(tx, j, course, {"processing", 0, std::string("extracting"), std::nullopt, std::nullopt}, job_id);
+        course_progress = 0;
+      }
+      std::string step = job_step(*started, tx);
+      storage::set_job_progress(tx, job_id, 0, step);
+      j.event({*started->course_id, job_id, started->kind, "running", 0, course_progress,
+               step + " (attempt " + std::to_string(started->attempt) + ")", std::nullopt});
+    }
+    out = {begin_result::action::run, *started, ""};
+    return success();
+  });
+  if (!r) return r.error();
+  return out;
+}
+
+result<void> record_progress(services& s, const storage::job_record& job, int progress, const std::string& step) {
+  return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+    storage::set_job_progress(tx, job.id, progress, step);
+    if (!job.course_id) return success();
+    auto course = lock_course(tx, job);
+    int course_progress = course.progress;
+    if (job.kind == "extract") {
+      course_progress = std::max(course.progress, progress / 2);
+      storage::set_course_progress(tx, course.id, course_progress, step);
+    }
+    j.event({course.id, job.id, job.kind, "running", progress, course_progress, step, std::nullopt});
+    return success();
+  });
+}
+
+result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect) {
+  return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+    auto current = storage::find_job(tx, job.id, true);
+    if (!current || current->status != "running") return success();  // cancelled or taken over meanwhile
+    auto course = lock_course(tx, job);
+    storage::set_job_status(tx, job.id, "succeeded", std::nullopt);
+
+    if (auto* ok = std::get_if<extracted>(&effect)) {
+      const auto& e = ok->extraction;
+      storage::set_source_outcome(tx, job.source_id.value_or(""),
+                                  {"extracted", e.page_count, std::nullopt, e.native_pages, e.ocr_pages, e.mean_ocr_confidence});
+      j.event({course.id, job.id, job.kind, "succeeded", 100, 50,
+               "extracted " + std::to_string(e.page_count) + " pages", std::nullopt});
+      for (const auto& type : course.materials_requested)
+        request_material_in(tx, j, s.cfg, {job.owner_id, course.id, type, "{}", true}, 50);
+      if (course.materials_requested.empty())
+        move_course(tx, j, course, {"ready", 100, std::string("ready"), std::nullopt, std::nullopt}, job.id);
+      else
+        storage::set_course_progress(tx, course.id, 50, "generating");
+    } else if (auto* no = std::get_if<source_rejected>(&effect)) {
+      storage::set_source_outcome(tx, job.source_id.value_or(""), {"rejected", std::nullopt, no->reason, 0, 0, std::nullopt});
+      j.event({course.id, job.id, job.kind, "succeeded", 100, course.progress, "rejected: " + no->reason, std::nullopt});
+      if (!course_has_extracted_source(tx, course.id))
+        move_course(tx, j, course, {"rejected", 100, std::string("rejected"), std::nullopt, no->reason}, job.id);
+    } else if (auto* m = std::get_if<material_ready>(&effect)) {
+      storage::complete_material(tx, job.material_id.value_or(""), m->content_json, m->provider);
+      j.event({course.id, job.id, job.kind, "succeeded", 100, course.progress, job_step(job, tx) + ": done", std::nullopt});
+      judge_course(tx, j, course, job.id);
+    }
+    return success();
+  });
+}
+
+result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt) {
+  return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+    auto current = storage::find_job(tx, job.id, true);
+    if (!current || job_is_terminal(current->status)) return success();
+    std::string message = std::string(to_string(e.code)) + ": " + e.message;
+    storage::set_job_status(tx, job.id, final_attempt ? "failed" : "retrying", message);
+    if (!job.course_id) {
+      storage::append_job_log(tx, job.id, job.kind, final_attempt ? "failed" : "retrying", std::nullopt);
+      return success();
+    }
+    auto course = lock_course(tx, job);
+    j.event({course.id, job.id, job.kind, final_attempt ? "failed" : "retrying", current->progress, course.progress,
+             "attempt " + std::to_string(current->attempt) + " of " + std::to_string(current->max_attempts) + ": " + message,
+             std::nullopt});
+    if (!final_attempt) return success();
+    if (job.kind == "extract") {
+      storage::set_source_outcome(tx, job.source_id.value_or(""), {"failed", std::nullopt, std::nullopt, 0, 0, std::nullopt});
+      if (!course_has_extracted_source(tx, course.id))
+        move_course(tx, j, course, {"failed", course.progress, std::string("failed"), message, std::nullopt}, job.id);
+    } else if (job.material_id) {
+      storage::fail_material(tx, *job.material_id, message);
+      judge_course(tx, j, course, job.id);
+    }
+    return success();
+  });
+}
+
+result<void> commit_cancelled(services& s, const storage::job_record& job, const std::string& why) {
+  return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+    auto current = storage::find_job(tx, job.id, true);
+    if (!current || job_is_terminal(current->status)) return success();
+    storage::set_job_status(tx, job.id, "cancelled", why);
+    if (job.course_id)
+      j.event({*job.course_id, job.id, job.kind, "cancelled", current->progress, 0, why, std::nullopt});
+    if (job.material_id) storage::fail_material(tx, *job.material_id, "cancelled");
+    return success();
+  });
+}
+
+}  // namespace sf::pipeline

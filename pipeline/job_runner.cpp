@@ -1,0 +1,123 @@
+// The work of each job kind. Runs on a job actor's own thread, never on a scheduler thread.
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "generate/offline.hpp"
+#include "generate/validate.hpp"
+#include "ingest/pdf_text.hpp"
+#include "pipeline/jobs.hpp"
+#include "storage/courses.hpp"
+#include "storage/materials.hpp"
+#include "storage/sources.hpp"
+
+namespace sf::pipeline {
+namespace {
+
+// A document whose pages hold fewer visible characters than this has nothing to learn from.
+constexpr std::size_t min_document_chars = 40;
+
+std::size_t visible_chars(const ingest::document_text& d) {
+  std::size_t n = 0;
+  for (const auto& p : d.pages)
+    for (unsigned char c : p.text) n += c > ' ' && (c & 0xC0) != 0x80;
+  return n;
+}
+
+result<job_effect> run_extract(services& s, const storage::job_record& job, job_context& ctx) {
+  storage::source_record source;
+  {
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    auto found = storage::find_source(tx, job.course_id.value_or(""), job.source_id.value_or(""));
+    if (!found) return failure(errc::not_found, "the source of this job no longer exists");
+    source = *found;
+    // Same bytes extracted before (by anyone): reuse the stored text.
+    if (auto cached = storage::find_extraction(tx, source.sha256)) {
+      ctx.checkpoint(100, "text already extracted");
+      return job_effect{extracted{*cached}};
+    }
+  }
+  if (!ctx.checkpoint(0, "opening " + source.filename)) return failure(errc::cancelled, "stopped");
+  ingest::limits lim{s.cfg.max_pdf_pages};
+  auto doc = ingest::extract_pdf_text(s.blobs.path_of(source.sha256).string(), lim, [&](int done, int total) {
+    return ctx.checkpoint(done * 100 / total, "page " + std::to_string(done) + "/" + std::to_string(total));
+  });
+  if (!doc) {
+    if (doc.error().code == errc::rejected) return job_effect{source_rejected{doc.error().message}};
+    return doc.error();
+  }
+  if (visible_chars(doc.value()) < min_document_chars)
+    return job_effect{source_rejected{"no_text: the document has no extractable text"}};
+
+  storage::extraction_record rec{source.sha256, static_cast<int>(doc.value().pages.size()), doc.value().native_pages,
+                                 doc.value().ocr_pages, std::nullopt};
+  if (doc.value().mean_ocr_confidence >= 0) rec.mean_ocr_confidence = doc.value().mean_ocr_confidence;
+  std::vector<storage::page_record> pages;
+  pages.reserve(doc.value().pages.size());
+  for (auto& p : doc.value().pages) {
+    std::optional<double> conf;
+    if (p.ocr_confidence >= 0) conf = p.ocr_confidence;
+    pages.push_back({p.page, p.method, std::move(p.text), conf});
+  }
+  auto conn = s.db.acquire();
+  pqxx::work tx(*conn);
+  storage::save_extraction(tx, rec, pages);
+  tx.commit();
+  return job_effect{extracted{rec}};
+}
+
+gen::options read_options(const std::string& options_json, gen::material_type type, const config::settings& cfg) {
+  gen::options o;
+  auto j = nlohmann::json::parse(options_json, nullptr, false);
+  if (j.is_object()) {
+    o.count = j.value("count", 0);
+    o.difficulty = j.value("difficulty", "");
+    o.language = j.value("language", "");
+    o.topic = j.value("topic", "");
+  }
+  if (o.count <= 0) {
+    o.count = type == gen::material_type::flashcards ? cfg.flashcards_count
+              : type == gen::material_type::summary ? cfg.summary_sentences
+                                                     : cfg.quiz_questions;
+  }
+  return o;
+}
+
+result<job_effect> run_generate(services& s, const storage::job_record& job, job_context& ctx) {
+  gen::corpus input;
+  storage::material_record material;
+  {
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    auto m = storage::find_material_by_id(tx, job.material_id.value_or(""));
+    auto course = storage::find_course_by_id(tx, job.course_id.value_or(""));
+    if (!m || !course) return failure(errc::not_found, "the material of this job no longer exists");
+    material = *m;
+    input.title = course->title;
+    for (const auto& src : storage::list_sources(tx, course->id)) {
+      if (src.status != "extracted") continue;
+      for (auto& p : storage::load_pages(tx, src.sha256)) input.pages.push_back({src.id, p.page, std::move(p.text)});
+    }
+  }
+  if (!ctx.checkpoint(10, "writing " + material.type)) return failure(errc::cancelled, "stopped");
+  auto type = gen::parse_material_type(material.type);
+  if (!type) return failure(errc::invalid_value, "unknown material type " + material.type);
+  BOOST_OUTCOME_TRY(content, gen::generate_offline(*type, input, read_options(material.options_json, *type, s.cfg)));
+  if (!ctx.checkpoint(90, "checking " + material.type)) return failure(errc::cancelled, "stopped");
+  BOOST_OUTCOME_TRYV(gen::validate(*type, content, input));
+  return job_effect{material_ready{content.dump(), gen::offline_provider_name}};
+}
+
+}  // namespace
+
+result<job_effect> run_job(services& s, const storage::job_record& job, job_context& ctx) {
+  try {
+    if (job.kind == "extract") return run_extract(s, job, ctx);
+    if (job.kind == "generate") return run_generate(s, job, ctx);
+    return failure(errc::invalid_value, "unknown job kind " + job.kind);
+  } catch (const std::exception& e) {
+    return boost::outcome_v2::failure(storage::classify(e));
+  }
+}
+
+}  // namespace sf::pipeline

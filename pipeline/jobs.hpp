@@ -1,0 +1,54 @@
+#pragma once
+// A job in three phases, each called by the job runtime (actors/):
+//   begin  - claim the row (queued|retrying -> running), or learn there is nothing to do;
+//   run    - the work itself, blocking, with checkpoints between steps;
+//   commit - one transaction with the job's effect, its end state and the course's move.
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "pipeline/services.hpp"
+#include "storage/extractions.hpp"
+#include "storage/records.hpp"
+
+namespace sf::pipeline {
+
+class job_context {
+ public:
+  virtual ~job_context() = default;
+  // Reports progress (0..100 of this job) and returns false when the job must stop:
+  // it was cancelled or ran out of time.
+  virtual bool checkpoint(int progress, const std::string& step) = 0;
+};
+
+struct extracted {
+  storage::extraction_record extraction;
+};
+struct source_rejected {
+  std::string reason;
+};
+struct material_ready {
+  std::string content_json;
+  std::string provider;
+};
+using job_effect = std::variant<extracted, source_rejected, material_ready>;
+
+struct begin_result {
+  // run: do the work; skip: ack, nothing to do; wait: another node runs it, deliver later;
+  // fail: the job must end failed without running (it killed its node too often: poison).
+  enum class action { run, skip, wait, fail } what = action::skip;
+  storage::job_record job;  // valid for run and fail
+  std::string why;
+};
+
+// `stale_after_ms`: a `running` row whose heartbeat is older is taken over (its node died).
+result<begin_result> begin_job(services& s, const std::string& job_id, int stale_after_ms);
+result<job_effect> run_job(services& s, const storage::job_record& job, job_context& ctx);
+result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect);
+// `final_attempt`: the job ends failed (and its material or source with it); otherwise it is
+// marked retrying and will be delivered again.
+result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt);
+result<void> commit_cancelled(services& s, const storage::job_record& job, const std::string& why);
+result<void> record_progress(services& s, const storage::job_record& job, int progress, const std::string& step);
+
+}  // namespace sf::pipeline

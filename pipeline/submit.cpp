@@ -1,0 +1,144 @@
+#include "pipeline/submit.hpp"
+
+#include <fstream>
+#include <pqxx/pqxx>
+
+#include "ingest/sniff.hpp"
+#include "pipeline/rules.hpp"
+#include "storage/courses.hpp"
+#include "storage/jobs.hpp"
+#include "storage/materials.hpp"
+#include "storage/sources.hpp"
+
+namespace sf::pipeline {
+namespace {
+
+std::string read_head(const std::filesystem::path& p, std::size_t n) {
+  std::ifstream in(p, std::ios::binary);
+  std::string head(n, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(n));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return head;
+}
+
+bool supported(ingest::media_kind k) { return k == ingest::media_kind::pdf; }
+
+// Moves the course back to pending for new work, keeping its version check.
+void reopen_course(pqxx::transaction_base& tx, const storage::course_record& c) {
+  if (c.status == "pending" || c.status == "processing") return;
+  if (!course_transition_allowed(c.status, "pending")) return;
+  storage::update_course_state(tx, c.id, c.version, {"pending", 0, std::string("queued"), std::nullopt, std::nullopt});
+}
+
+template <class F>
+auto with_db(services& s, F&& body) -> decltype(body(std::declval<pqxx::work&>())) {
+  try {
+    auto conn = s.db.acquire();
+    pqxx::work tx(*conn);
+    return body(tx);
+  } catch (const std::exception& e) {
+    return boost::outcome_v2::failure(storage::classify(e));
+  }
+}
+
+}  // namespace
+
+result<submitted_source> submit_source(services& s, const upload& u) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(u.file, ec);
+  if (ec) return failure(errc::internal, "the upload was not received");
+  auto kind = ingest::sniff(read_head(u.file, 4096));
+  if (kind.kind == ingest::media_kind::empty) {
+    std::filesystem::remove(u.file, ec);
+    return failure(errc::unsupported_media, "the file is empty");
+  }
+  if (!supported(kind.kind)) {
+    std::filesystem::remove(u.file, ec);
+    return failure(errc::unsupported_media, "cannot read files of type " + kind.media_type + " (detected from its bytes)");
+  }
+  if (size > s.cfg.max_upload_bytes) return failure(errc::too_large, "the file is larger than the upload limit");
+
+  // Check the course before storing, so a stranger's id costs nothing.
+  auto owned = with_db(s, [&](pqxx::work& tx) -> result<void> {
+    if (!storage::find_course(tx, u.owner_id, u.course_id)) return failure(errc::not_found, "no such course");
+    return success();
+  });
+  if (!owned) {
+    std::filesystem::remove(u.file, ec);
+    return owned.error();
+  }
+  BOOST_OUTCOME_TRY(blob, s.blobs.adopt(u.file));
+
+  storage::job_record job;
+  storage::source_record source;
+  std::vector<storage::event_record> events;
+  auto committed = with_db(s, [&](pqxx::work& tx) -> result<void> {
+    auto course = storage::find_course(tx, u.owner_id, u.course_id);
+    if (!course) return failure(errc::not_found, "no such course");
+    source = storage::create_source(tx, u.course_id, u.filename, kind.media_type, blob.sha256,
+                                    static_cast<long long>(blob.bytes));
+    reopen_course(tx, *course);
+    journal j(tx);
+    storage::new_job nj;
+    nj.owner_id = u.owner_id;
+    nj.course_id = u.course_id;
+    nj.source_id = source.id;
+    nj.kind = "extract";
+    nj.lane = "extract";
+    nj.max_attempts = static_cast<int>(s.cfg.job_kind("extract").backoff_s.size());
+    job = j.job(nj);
+    j.event({u.course_id, job.id, "extract", "queued", 0, 0, "queued: " + u.filename, std::nullopt});
+    tx.commit();
+    events = j.events();
+    return success();
+  });
+  if (!committed) return committed.error();
+
+  if (auto published = s.bus.publish_job(job.lane, job.kind, job.id); !published) {
+    // Nothing may claim to be queued: the job and its source are marked failed.
+    (void)with_db(s, [&](pqxx::work& tx) -> result<void> {
+      storage::set_job_status(tx, job.id, "failed", "enqueue failed: " + published.error().message);
+      storage::set_source_outcome(tx, source.id, {"failed", std::nullopt, std::nullopt, 0, 0, std::nullopt});
+      tx.commit();
+      return success();
+    });
+    return failure(errc::unavailable, "the job queue is unavailable; the upload was not queued, try again");
+  }
+  publish_events(s.bus, events);
+  return submitted_source{source.id, job.id};
+}
+
+result<material_outcome> submit_material(services& s, const material_request& req) {
+  material_outcome out;
+  std::vector<storage::job_record> jobs;
+  std::vector<storage::event_record> events;
+  auto committed = with_db(s, [&](pqxx::work& tx) -> result<void> {
+    auto course = storage::find_course(tx, req.owner_id, req.course_id);
+    if (!course) return failure(errc::not_found, "no such course");
+    bool has_text = false;
+    for (const auto& src : storage::list_sources(tx, req.course_id)) has_text |= src.status == "extracted";
+    if (!has_text) return failure(errc::conflict, "the course has no extracted source yet; upload one and wait for it");
+    journal j(tx);
+    out = request_material_in(tx, j, s.cfg, req, course->progress);
+    tx.commit();
+    jobs = j.jobs();
+    events = j.events();
+    return success();
+  });
+  if (!committed) return committed.error();
+  for (const auto& job : jobs) {
+    if (auto published = s.bus.publish_job(job.lane, job.kind, job.id); !published) {
+      (void)with_db(s, [&](pqxx::work& tx) -> result<void> {
+        storage::set_job_status(tx, job.id, "failed", "enqueue failed: " + published.error().message);
+        if (job.material_id) storage::fail_material(tx, *job.material_id, "enqueue failed");
+        tx.commit();
+        return success();
+      });
+      return failure(errc::unavailable, "the job queue is unavailable; nothing was queued, try again");
+    }
+  }
+  publish_events(s.bus, events);
+  return out;
+}
+
+}  // namespace sf::pipeline

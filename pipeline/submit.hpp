@@ -1,0 +1,34 @@
+#pragma once
+// Entry points of the REST layer that create work. Commit first, publish second: a crash
+// between the two leaves a `queued` row that the sweep republishes (deduplicated by job id),
+// so a job is never lost and never doubled. A publish that fails outright marks the job
+// failed and answers `unavailable`, so nothing claims to be queued.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "pipeline/materials.hpp"
+#include "pipeline/services.hpp"
+
+namespace sf::pipeline {
+
+struct upload {
+  std::string owner_id;
+  std::string course_id;
+  std::string filename;
+  std::filesystem::path file;  // received bytes, in the blob store's temp area
+};
+
+struct submitted_source {
+  std::string source_id;
+  std::string job_id;
+};
+
+// Errors: not_found (course), unsupported_media (with the detected type), too_large,
+// unavailable (database or NATS down).
+result<submitted_source> submit_source(services& s, const upload& u);
+
+// Errors: not_found, conflict (no extracted text yet), unavailable.
+result<material_outcome> submit_material(services& s, const material_request& req);
+
+}  // namespace sf::pipeline

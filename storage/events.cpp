@@ -1,0 +1,41 @@
+#include "storage/events.hpp"
+
+#include "storage/row_reader.hpp"
+
+namespace sf::storage {
+namespace {
+
+event_record read_event(const pqxx::row& r) {
+  using namespace detail;
+  return event_record{r[0].as<std::string>(), r[1].as<long long>(), opt_text(r[2]), r[3].as<std::string>(),
+                      r[4].as<std::string>(), r[5].as<int>(),       r[6].as<int>(), opt_text(r[7]),
+                      r[8].as<std::string>()};
+}
+
+}  // namespace
+
+event_record append_event(pqxx::transaction_base& tx, const new_event& e) {
+  return read_event(tx.exec_params(
+      "with s as (update courses set event_seq = event_seq + 1 where id = $1::uuid returning event_seq) "
+      "insert into job_events (course_id, seq, job_id, kind, status, progress, course_progress, step, detail) "
+      "select $1::uuid, s.event_seq, $2::uuid, $3, $4, $5, $6, $7, $8::jsonb from s "
+      "returning course_id::text, seq, job_id::text, kind, status, progress, course_progress, step, sf_ts(at)",
+      e.course_id, e.job_id, e.kind, e.status, e.progress, e.course_progress, e.step, e.detail_json)[0]);
+}
+
+void append_job_log(pqxx::transaction_base& tx, const std::string& job_id, const std::string& kind,
+                    const std::string& status, const std::optional<std::string>& detail_json) {
+  tx.exec_params("insert into job_events (job_id, kind, status, detail) values ($1::uuid, $2, $3, $4::jsonb)", job_id,
+                 kind, status, detail_json);
+}
+
+std::vector<event_record> events_since(pqxx::transaction_base& tx, const std::string& course_id, long long since, int limit) {
+  std::vector<event_record> out;
+  for (const auto& r : tx.exec_params("select course_id::text, seq, job_id::text, kind, status, progress, course_progress, step, sf_ts(at) "
+                                      "from job_events where course_id = $1::uuid and seq > $2 order by seq limit $3",
+                                      course_id, since, limit))
+    out.push_back(read_event(r));
+  return out;
+}
+
+}  // namespace sf::storage

@@ -1,0 +1,126 @@
+#include "storage/jobs.hpp"
+
+#include "storage/row_reader.hpp"
+
+namespace sf::storage {
+namespace {
+
+constexpr const char* job_columns =
+    "id::text, owner_id::text, course_id::text, source_id::text, material_id::text, kind, lane, status, attempt, "
+    "max_attempts, progress, current_step, error, cancel_requested, sf_ts(created_at), sf_ts(started_at), "
+    "sf_ts(completed_at)";
+
+job_record read_job(const pqxx::row& r) {
+  using namespace detail;
+  job_record j;
+  j.id = r[0].as<std::string>();
+  j.owner_id = r[1].as<std::string>();
+  j.course_id = opt_text(r[2]);
+  j.source_id = opt_text(r[3]);
+  j.material_id = opt_text(r[4]);
+  j.kind = r[5].as<std::string>();
+  j.lane = r[6].as<std::string>();
+  j.status = r[7].as<std::string>();
+  j.attempt = r[8].as<int>();
+  j.max_attempts = r[9].as<int>();
+  j.progress = r[10].as<int>();
+  j.current_step = opt_text(r[11]);
+  j.error = opt_text(r[12]);
+  j.cancel_requested = r[13].as<bool>();
+  j.created_at = r[14].as<std::string>();
+  j.started_at = opt_text(r[15]);
+  j.completed_at = opt_text(r[16]);
+  return j;
+}
+
+std::optional<job_record> first_job(const pqxx::result& res) {
+  if (res.empty()) return std::nullopt;
+  return read_job(res[0]);
+}
+
+}  // namespace
+
+job_record create_job(pqxx::transaction_base& tx, const new_job& j) {
+  return read_job(tx.exec_params(std::string("insert into jobs (owner_id, course_id, source_id, material_id, kind, lane, "
+                                             "max_attempts) values ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7) "
+                                             "returning ") + job_columns,
+                                 j.owner_id, j.course_id, j.source_id, j.material_id, j.kind, j.lane, j.max_attempts)[0]);
+}
+
+std::optional<job_record> find_job(pqxx::transaction_base& tx, const std::string& id, bool for_update) {
+  return first_job(tx.exec_params(
+      std::string("select ") + job_columns + " from jobs where id = $1::uuid" + (for_update ? " for update" : ""), id));
+}
+
+std::optional<job_record> find_owned_job(pqxx::transaction_base& tx, const std::string& owner_id, const std::string& id) {
+  return first_job(tx.exec_params(std::string("select ") + job_columns +
+                                      " from jobs where id = $1::uuid and ($2 = '' or owner_id::text = $2)",
+                                  id, owner_id));
+}
+
+std::vector<job_record> list_jobs(pqxx::transaction_base& tx, const std::string& owner_id,
+                                  const std::optional<std::string>& status, const std::optional<std::string>& lane,
+                                  int limit) {
+  std::vector<job_record> out;
+  for (const auto& r : tx.exec_params(std::string("select ") + job_columns +
+                                          " from jobs where ($1 = '' or owner_id::text = $1) and ($2::text is null or "
+                                          "status = $2) and ($3::text is null or lane = $3) "
+                                          "order by created_at desc, id limit $4",
+                                      owner_id, status, lane, limit))
+    out.push_back(read_job(r));
+  return out;
+}
+
+std::optional<job_record> start_job(pqxx::transaction_base& tx, const std::string& id, const std::string& node_id,
+                                    int stale_after_ms) {
+  return first_job(tx.exec_params(
+      std::string("update jobs set status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()), "
+                  "node_id = $2, heartbeat_at = now(), progress = 0, error = null where id = $1::uuid and not "
+                  "cancel_requested and (status in ('queued', 'retrying') or (status = 'running' and heartbeat_at < "
+                  "now() - make_interval(secs => $3::float8 / 1000))) returning ") + job_columns,
+      id, node_id, stale_after_ms));
+}
+
+bool heartbeat_stale(pqxx::transaction_base& tx, const std::string& id, int stale_after_ms) {
+  auto res = tx.exec_params(
+      "select 1 from jobs where id = $1::uuid and status = 'running' and heartbeat_at < now() - "
+      "make_interval(secs => $2::float8 / 1000)",
+      id, stale_after_ms);
+  return !res.empty();
+}
+
+void set_job_progress(pqxx::transaction_base& tx, const std::string& id, int progress, const std::string& step) {
+  tx.exec_params("update jobs set progress = $2, current_step = $3, heartbeat_at = now() where id = $1::uuid", id,
+                 progress, step);
+}
+
+void set_job_status(pqxx::transaction_base& tx, const std::string& id, const std::string& status,
+                    const std::optional<std::string>& error) {
+  bool terminal = status == "succeeded" || status == "failed" || status == "cancelled";
+  tx.exec_params(
+      "update jobs set status = $2, error = $3, progress = case when $2 = 'succeeded' then 100 else progress end, "
+      "completed_at = case when $4 then now() else completed_at end where id = $1::uuid",
+      id, status, error, terminal);
+}
+
+void heartbeat_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
+  if (ids.empty()) return;
+  tx.exec_params("update jobs set heartbeat_at = now() where id = any($1::uuid[]) and status = 'running'",
+                 detail::pg_array(ids));
+}
+
+bool cancel_requested(pqxx::transaction_base& tx, const std::string& id) {
+  auto res = tx.exec_params("select cancel_requested from jobs where id = $1::uuid", id);
+  return !res.empty() && res[0][0].as<bool>();
+}
+
+void request_cancel(pqxx::transaction_base& tx, const std::string& id) {
+  tx.exec_params("update jobs set cancel_requested = true where id = $1::uuid", id);
+}
+
+void requeue_job(pqxx::transaction_base& tx, const std::string& id) {
+  tx.exec_params("update jobs set status = 'queued', attempt = 0, error = null, progress = 0, completed_at = null, "
+                 "cancel_requested = false where id = $1::uuid", id);
+}
+
+}  // namespace sf::storage

@@ -1,0 +1,27 @@
+#pragma once
+#include <optional>
+#include <pqxx/types.hxx>
+#include <string>
+#include <vector>
+
+#include "storage/records.hpp"
+
+namespace sf::storage {
+
+std::optional<material_record> find_material(pqxx::transaction_base& tx, const std::string& course_id,
+                                             const std::string& type, bool for_update = false);
+std::optional<material_record> find_material_by_id(pqxx::transaction_base& tx, const std::string& id);
+std::vector<material_record> list_materials(pqxx::transaction_base& tx, const std::string& course_id);
+
+// Inserts a `generating` row; nullopt when a row for (course, type) already exists (the
+// caller then reads the winner's row).
+std::optional<material_record> insert_material(pqxx::transaction_base& tx, const std::string& course_id,
+                                               const std::string& type, const std::string& options_json);
+// failed -> generating on the same row, retry_count raised.
+material_record restart_material(pqxx::transaction_base& tx, const std::string& id, const std::string& options_json);
+void attach_material_job(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id);
+void complete_material(pqxx::transaction_base& tx, const std::string& id, const std::string& content_json,
+                       const std::string& provider);
+void fail_material(pqxx::transaction_base& tx, const std::string& id, const std::string& error);
+
+}  // namespace sf::storage

@@ -1,0 +1,63 @@
+#include "storage/pool.hpp"
+
+#include <pqxx/pqxx>
+
+namespace sf::storage {
+
+pool::lease::lease(pool* owner, std::unique_ptr<pqxx::connection> c) : owner_(owner), conn_(std::move(c)) {}
+pool::lease::lease(lease&& o) noexcept : owner_(o.owner_), conn_(std::move(o.conn_)) {}
+pool::lease::~lease() {
+  if (conn_) owner_->give_back(std::move(conn_));
+}
+
+pool::pool(std::string url, int size) : url_(std::move(url)), size_(size) {}
+pool::~pool() = default;
+
+pool::lease pool::acquire(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_for(lock, timeout, [&] { return !idle_.empty() || open_ < size_; }))
+    throw pqxx::broken_connection("no database connection free within the time limit");
+  if (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return lease(this, std::move(c));
+  }
+  ++open_;
+  lock.unlock();
+  try {
+    return lease(this, std::make_unique<pqxx::connection>(url_));
+  } catch (...) {
+    std::lock_guard relock(mu_);
+    --open_;
+    cv_.notify_one();
+    throw;
+  }
+}
+
+void pool::give_back(std::unique_ptr<pqxx::connection> c) {
+  std::lock_guard lock(mu_);
+  if (c->is_open()) idle_.push_back(std::move(c));
+  else --open_;  // a broken connection is dropped; the next acquire opens a new one
+  cv_.notify_one();
+}
+
+bool pool::healthy() {
+  try {
+    auto c = acquire(std::chrono::seconds(2));
+    pqxx::nontransaction tx(*c);
+    tx.exec("select 1");
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+error classify(const std::exception& e) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) || dynamic_cast<const pqxx::in_doubt_error*>(&e))
+    return error{errc::unavailable, "the database is unavailable"};
+  if (dynamic_cast<const pqxx::serialization_failure*>(&e) || dynamic_cast<const pqxx::deadlock_detected*>(&e))
+    return error{errc::transient, "database conflict, retry"};
+  return error{errc::internal, std::string("database error: ") + e.what()};
+}
+
+}  // namespace sf::storage

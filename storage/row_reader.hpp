@@ -1,0 +1,41 @@
+#pragma once
+// Conversions from result rows to records; internal to storage/*.cpp.
+#include <optional>
+#include <pqxx/pqxx>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "storage/records.hpp"
+
+namespace sf::storage::detail {
+
+inline std::optional<std::string> opt_text(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<std::string>();
+}
+inline std::optional<int> opt_int(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<int>();
+}
+inline std::optional<double> opt_double(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<double>();
+}
+
+// text[] columns are selected as array_to_string(col, ','); values never hold commas.
+inline std::vector<std::string> split_list(const std::string& joined) {
+  std::vector<std::string> out;
+  std::stringstream in(joined);
+  for (std::string part; std::getline(in, part, ',');)
+    if (!part.empty()) out.push_back(part);
+  return out;
+}
+
+inline std::string pg_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
+  return out + "}";
+}
+
+}  // namespace sf::storage::detail

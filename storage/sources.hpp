@@ -1,0 +1,26 @@
+#pragma once
+#include <optional>
+#include <pqxx/types.hxx>
+#include <string>
+#include <vector>
+
+#include "storage/records.hpp"
+
+namespace sf::storage {
+
+source_record create_source(pqxx::transaction_base& tx, const std::string& course_id, const std::string& filename,
+                            const std::string& media_type, const std::string& sha256, long long bytes);
+std::optional<source_record> find_source(pqxx::transaction_base& tx, const std::string& course_id, const std::string& id);
+std::vector<source_record> list_sources(pqxx::transaction_base& tx, const std::string& course_id);
+
+struct source_outcome {
+  std::string status;  // extracting | extracted | rejected | failed
+  std::optional<int> pages;
+  std::optional<std::string> reject_reason;
+  int native_pages = 0;
+  int ocr_pages = 0;
+  std::optional<double> mean_ocr_confidence;
+};
+void set_source_outcome(pqxx::transaction_base& tx, const std::string& id, const source_outcome& o);
+
+}  // namespace sf::storage
