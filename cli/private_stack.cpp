@@ -71,6 +71,8 @@ fs::path pg_dir(const config::settings& s) {
   auto wanted = fs::absolute(fs::path(s.data_dir)) / "postgres";
   if (!is_root()) return wanted;
   auto parent = wanted.parent_path();
+  std::error_code ec;
+  fs::create_directories(parent, ec);
   if (run_command({"runuser", "-u", "postgres", "--", "test", "-x", parent.string()}).exit_code == 0) return wanted;
   auto tag = std::to_string(std::hash<std::string>{}(wanted.string()));
   return fs::path("/var/tmp") / ("studyforge-postgres-" + tag);

@@ -258,6 +258,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void do_read() {
     header_.emplace();
     header_->header_limit(header_limit);
+    // The route's own limit is applied once the header says which route this is.
+    header_->body_limit(std::max(sh_->opts.max_upload_bytes, sh_->opts.max_json_bytes));
     string_.reset();
     file_.reset();
     body_path_.clear();
@@ -267,7 +269,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec == bhttp::error::end_of_stream) return close();
-    if (ec) return;  // timeout, reset or a malformed header: drop the connection
+    if (ec) {  // timeout, reset or a malformed header: drop the connection
+      spdlog::debug("connection from {}: {}", remote_, ec.message());
+      return;
+    }
     auto& h = header_->get();
     request_id_ = request_id_from(h.count("x-request-id") ? std::optional<std::string>(std::string(h["x-request-id"])) : std::nullopt);
     version_ = h.version();
@@ -310,7 +315,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
       remove_body_file();
       return respond_now(413, "too_large", "the body is larger than this route accepts", false);
     }
-    if (ec) return remove_body_file();
+    if (ec) {
+      spdlog::debug("request {}: body not received: {}", request_id_, ec.message());
+      return remove_body_file();
+    }
     request r;
     r.request_id = request_id_;
     r.remote = remote_;
