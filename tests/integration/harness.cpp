@@ -1,0 +1,153 @@
+#include "harness.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+namespace sf::test {
+
+std::string fixture(const std::string& name) { return std::string(SF_FIXTURES_DIR) + "/" + name; }
+
+std::string unique_email(const std::string& tag) {
+  static std::atomic<int> n{0};
+  return tag + "-" + std::to_string(getpid()) + "-" + std::to_string(n++) + "-" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000) + "@example.test";
+}
+
+nlohmann::json parse(const std::string& s) {
+  auto j = nlohmann::json::parse(s, nullptr, false);
+  INFO("body: " << s);
+  REQUIRE_FALSE(j.is_discarded());
+  return j;
+}
+
+namespace {
+
+std::uint16_t free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+node_process::node_process(std::map<std::string, std::string> env) {
+  port_ = free_port();
+  env["STUDYFORGE_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
+  if (!env.count("STUDYFORGE_NODE_ID")) env["STUDYFORGE_NODE_ID"] = "test-" + std::to_string(port_);
+  if (!env.count("STUDYFORGE_LOG_LEVEL")) env["STUDYFORGE_LOG_LEVEL"] = "warn";
+  log_ = std::string(std::getenv("STUDYFORGE_DATA_DIR") ? std::getenv("STUDYFORGE_DATA_DIR") : "/tmp") + "/node-" +
+         std::to_string(port_) + ".log";
+  pid_ = fork();
+  if (pid_ == 0) {
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    FILE* out = std::fopen(log_.c_str(), "a");
+    if (out) {
+      dup2(fileno(out), 1);
+      dup2(fileno(out), 2);
+    }
+    execl(SF_BINARY, SF_BINARY, "serve", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  client::http_client c(endpoint(), std::chrono::seconds(2));
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < until) {
+    auto r = c.request("GET", "/ready");
+    if (r && r.value().status == 200) return;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::ifstream in(log_);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  FAIL("node did not become ready; its log:\n" << text);
+}
+
+node_process::~node_process() {
+  if (pid_ > 0) terminate(std::chrono::seconds(20));
+}
+
+int node_process::terminate(std::chrono::seconds wait) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  auto until = std::chrono::steady_clock::now() + wait;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill_hard();
+  return -1;
+}
+
+void node_process::kill_hard() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+user::user(const client::endpoint& ep, const std::string& tag) : http(ep) {
+  auto r = http.request("POST", "/v1/auth/signup",
+                        nlohmann::json{{"email", unique_email(tag)}, {"password", "correct horse battery"}}.dump());
+  REQUIRE(r);
+  REQUIRE(r.value().status == 201);
+  auto j = parse(r.value().body);
+  id = j["user_id"];
+  token = j["token"];
+  http.set_token(token);
+}
+
+nlohmann::json user::call(const std::string& method, const std::string& target, const nlohmann::json& body, int expect) {
+  auto r = http.request(method, target, body.is_null() ? "" : body.dump());
+  REQUIRE(r);
+  INFO(method << " " << target << " -> " << r.value().status << " " << r.value().body);
+  REQUIRE(r.value().status == expect);
+  if (r.value().body.empty()) return nullptr;
+  return parse(r.value().body);
+}
+
+course_feed follow_course(client::ws_client& ws, std::chrono::seconds limit) {
+  course_feed feed;
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    auto msg = ws.receive(std::chrono::milliseconds(500));
+    REQUIRE(msg);
+    if (!msg.value()) continue;
+    auto j = parse(*msg.value());
+    if (j["type"] == "snapshot") {
+      feed.snapshot = j["course"];
+      continue;
+    }
+    if (j["type"] != "event") continue;
+    feed.events.push_back(j);
+    if (j["kind"] == "course" && (j["status"] == "ready" || j["status"] == "rejected" || j["status"] == "failed")) {
+      feed.final_status = j["status"];
+      return feed;
+    }
+  }
+  return feed;
+}
+
+}  // namespace sf::test
