@@ -1,0 +1,59 @@
+#include <catch2/catch.hpp>
+
+#include "config/settings.hpp"
+
+using sf::config::load;
+
+TEST_CASE("defaults give a local node that works offline") {
+  auto s = load("", {});
+  REQUIRE(s);
+  CHECK(s.value().listen() == "127.0.0.1:8080");
+  CHECK(s.value().data_dir == "./var");
+  CHECK(s.value().database_url.empty());
+  CHECK(s.value().lane("ocr").concurrency == 2);
+  CHECK(s.value().job_kind("extract").backoff_s == std::vector<int>{0, 30, 60});
+  CHECK_FALSE(s.value().node_id.empty());
+}
+
+TEST_CASE("the environment overrides the file, which overrides the defaults") {
+  auto s = load(R"({"listen": "0.0.0.0:9000", "lanes": {"ocr": {"concurrency": 4}}, "max_upload_bytes": "5MiB"})",
+                {{"STUDYFORGE_LISTEN", "127.0.0.1:9100"}, {"STUDYFORGE_JOBS_GENERATE_BACKOFF_S", "0,5"}});
+  REQUIRE(s);
+  CHECK(s.value().listen_host == "127.0.0.1");
+  CHECK(s.value().listen_port == 9100);
+  CHECK(s.value().lane("ocr").concurrency == 4);
+  CHECK(s.value().max_upload_bytes == 5u << 20);
+  CHECK(s.value().job_kind("generate").backoff_s == std::vector<int>{0, 5});
+}
+
+TEST_CASE("a bad value is refused with the name of its key") {
+  auto bad_port = load("", {{"STUDYFORGE_LISTEN", "localhost:99999"}});
+  REQUIRE_FALSE(bad_port);
+  CHECK(bad_port.error().message.find("STUDYFORGE_LISTEN") != std::string::npos);
+
+  auto bad_url = load("", {{"STUDYFORGE_DATABASE_URL", "mysql://x"}});
+  REQUIRE_FALSE(bad_url);
+  CHECK(bad_url.error().message.find("STUDYFORGE_DATABASE_URL") != std::string::npos);
+
+  auto unknown = load(R"({"lisen": "127.0.0.1:1"})", {});
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message.find("'lisen'") != std::string::npos);
+
+  auto bad_lane = load(R"({"lanes": {"chat": {"concurrency": -1}}})", {});
+  REQUIRE_FALSE(bad_lane);
+  CHECK(bad_lane.error().message.find("lanes.chat.concurrency") != std::string::npos);
+
+  auto not_json = load("listen = 1", {});
+  REQUIRE_FALSE(not_json);
+
+  auto heartbeat = load("", {{"STUDYFORGE_HEARTBEAT_MS", "20000"}, {"STUDYFORGE_ACK_WAIT_S", "30"}});
+  REQUIRE_FALSE(heartbeat);
+  CHECK(heartbeat.error().message.find("heartbeat_ms") != std::string::npos);
+}
+
+TEST_CASE("every key is described with its environment name") {
+  auto text = sf::config::describe();
+  CHECK(text.find("STUDYFORGE_DATABASE_URL") != std::string::npos);
+  CHECK(text.find("STUDYFORGE_LANES_CHAT_CONCURRENCY") != std::string::npos);
+  CHECK(text.find("STUDYFORGE_DATA_DIR") != std::string::npos);
+}

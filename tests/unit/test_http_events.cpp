@@ -1,0 +1,74 @@
+#include <catch2/catch.hpp>
+
+#include "http/event_sequencer.hpp"
+#include "http/message.hpp"
+#include "http/ws_protocol.hpp"
+
+using sf::http::event_sequencer;
+
+namespace {
+
+event_sequencer::item ev(long long seq) { return {seq, std::make_shared<const std::string>(std::to_string(seq))}; }
+
+std::vector<long long> seqs(const std::vector<event_sequencer::item>& items) {
+  std::vector<long long> out;
+  for (const auto& i : items) out.push_back(i.seq);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("live events before the snapshot wait, then flow in order") {
+  event_sequencer s;
+  CHECK(s.on_live(ev(5)).empty());
+  CHECK(s.on_live(ev(4)).empty());
+  CHECK(seqs(s.start(3, {})) == std::vector<long long>{4, 5});
+  CHECK(seqs(s.on_live(ev(6))) == std::vector<long long>{6});
+  CHECK(s.on_live(ev(6)).empty());  // a duplicate is dropped
+  CHECK(s.on_live(ev(2)).empty());  // so is anything old
+}
+
+TEST_CASE("a gap asks for a replay, and the replay closes it") {
+  event_sequencer s;
+  s.start(10, {});
+  CHECK(s.on_live(ev(12)).empty());
+  REQUIRE(s.wants_replay());
+  s.replay_requested();
+  CHECK_FALSE(s.wants_replay());
+  CHECK(s.on_live(ev(13)).empty());
+  CHECK(seqs(s.on_replay({ev(11), ev(12)})) == std::vector<long long>{11, 12, 13});
+  CHECK_FALSE(s.wants_replay());
+  CHECK(s.last() == 13);
+}
+
+TEST_CASE("a resume with since replays the log first, without duplicates") {
+  event_sequencer s;
+  s.on_live(ev(8));
+  CHECK(seqs(s.start(5, {ev(6), ev(7), ev(8)})) == std::vector<long long>{6, 7, 8});
+  CHECK(s.buffered() == 0);
+}
+
+TEST_CASE("client messages are parsed strictly") {
+  using namespace sf::http::ws;
+  auto sub = parse(R"({"op":"subscribe","course_id":"0f8fad5b-d9cb-469f-a165-70867728950e","since":41})");
+  REQUIRE(std::holds_alternative<subscribe>(sub));
+  CHECK(std::get<subscribe>(sub).since == 41);
+  CHECK(std::holds_alternative<ping>(parse(R"({"op":"ping"})")));
+  CHECK(std::holds_alternative<bad>(parse("not json")));
+  CHECK(std::holds_alternative<bad>(parse(R"({"op":"subscribe","course_id":"../etc"})")));
+  CHECK(std::holds_alternative<bad>(parse(R"({"op":"subscribe","course_id":"0f8fad5b-d9cb-469f-a165-70867728950e","since":-1})")));
+  CHECK(std::holds_alternative<bad>(parse(R"({"op":"shout"})")));
+}
+
+TEST_CASE("request targets are decoded, and malformed ones refused") {
+  std::string path;
+  std::map<std::string, std::string> query;
+  REQUIRE(sf::http::parse_target("/v1/courses/abc/sources?filename=My%20notes.pdf&x=1+2", path, query));
+  CHECK(path == "/v1/courses/abc/sources");
+  CHECK(query["filename"] == "My notes.pdf");
+  CHECK(query["x"] == "1 2");
+  query.clear();
+  CHECK_FALSE(sf::http::parse_target("/bad%2", path, query));
+  CHECK_FALSE(sf::http::parse_target("no-slash", path, query));
+  CHECK_FALSE(sf::http::parse_target("/nul%00byte", path, query));
+}

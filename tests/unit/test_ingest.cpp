@@ -1,0 +1,81 @@
+#include <catch2/catch.hpp>
+
+#include "common/utf8.hpp"
+#include "ingest/pdf_text.hpp"
+#include "ingest/sniff.hpp"
+#include "ingest/text_layout.hpp"
+
+using namespace sf::ingest;
+
+TEST_CASE("types come from the bytes, not the name") {
+  CHECK(sniff("%PDF-1.7\n...").kind == media_kind::pdf);
+  CHECK(sniff(std::string("\x89PNG\r\n\x1a\n\0\0", 10)).media_type == "image/png");
+  CHECK(sniff("\xff\xd8\xff\xe0").media_type == "image/jpeg");
+  CHECK(sniff("").kind == media_kind::empty);
+  CHECK(sniff("# Heading\n\nSome notes.").kind == media_kind::text);
+  CHECK(sniff("<!DOCTYPE html><html>").kind == media_kind::html);
+  CHECK(sniff(std::string("\x7f" "ELF\x02\x01", 6)).kind == media_kind::unknown);
+  CHECK(sniff(std::string("ab\0cd", 5)).media_type == "application/octet-stream");
+  CHECK(sniff("Gr\xc3\xbc\xc3\x9f" "e").kind == media_kind::text);
+  CHECK(sniff("Latin-1 \xe9t\xe9").kind == media_kind::unknown);
+}
+
+TEST_CASE("UTF-8 validation catches what a decoder would choke on") {
+  CHECK(is_valid_utf8("plain"));
+  CHECK(is_valid_utf8("\xe2\x82\xac"));
+  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong
+  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
+  CHECK_FALSE(is_valid_utf8("\xe2\x82"));          // cut
+  CHECK(is_valid_utf8("\xe2\x82", true));          // cut at a buffer boundary is fine
+}
+
+TEST_CASE("lines become paragraphs, hyphenated breaks are joined") {
+  std::vector<layout_block> blocks{
+      {{U"The extrac-", U"tion of text is the", U"first   step."}, 10},
+      {{U"A second para-", U"Graph keeps its hyphen."}, 10},
+      {{U"   "}, 10},
+  };
+  CHECK(layout_text(blocks) ==
+        "The extraction of text is the first step.\n\nA second para- Graph keeps its hyphen.");
+}
+
+TEST_CASE("a real PDF gives its text per page, numbered from 1") {
+  int calls = 0;
+  auto doc = extract_pdf_text(SF_FIXTURES_DIR "/devref_p45-47.pdf", {}, [&](int done, int total) {
+    ++calls;
+    CHECK(total == 3);
+    CHECK(done == calls);
+    return true;
+  });
+  REQUIRE(doc);
+  REQUIRE(doc.value().pages.size() == 3);
+  CHECK(doc.value().pages[0].page == 1);
+  CHECK(doc.value().pages[2].page == 3);
+  CHECK(doc.value().native_pages == 3);
+  for (const auto& p : doc.value().pages) {
+    CHECK(p.method == "native");
+    CHECK(sf::utf8::length(p.text) > 500);
+    CHECK(is_valid_utf8(p.text));
+  }
+}
+
+TEST_CASE("unreadable and locked PDFs are rejected with a reason") {
+  auto locked = extract_pdf_text(SF_FIXTURES_DIR "/encrypted_els-cas-dc-sample.pdf", {}, {});
+  REQUIRE_FALSE(locked);
+  CHECK(locked.error().code == sf::errc::rejected);
+  CHECK(locked.error().message.rfind("encrypted", 0) == 0);
+
+  auto missing = extract_pdf_text(SF_FIXTURES_DIR "/no-such-file.pdf", {}, {});
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.rfind("unreadable", 0) == 0);
+
+  auto too_long = extract_pdf_text(SF_FIXTURES_DIR "/devref_p45-47.pdf", {2}, {});
+  REQUIRE_FALSE(too_long);
+  CHECK(too_long.error().message.rfind("too_many_pages", 0) == 0);
+}
+
+TEST_CASE("extraction stops at a checkpoint when asked") {
+  auto doc = extract_pdf_text(SF_FIXTURES_DIR "/devref_p45-47.pdf", {}, [](int done, int) { return done < 2; });
+  REQUIRE_FALSE(doc);
+  CHECK(doc.error().code == sf::errc::cancelled);
+}
