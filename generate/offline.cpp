@@ -1,0 +1,48 @@
+#include "generate/offline.hpp"
+
+#include <algorithm>
+
+#include "generate/generators.hpp"
+#include "generate/ranking.hpp"
+
+namespace sf::gen {
+
+analysis analyse(const corpus& input, const options& opts) {
+  analysis a{read_document(input), {}};
+  a.terms = extract_terms(a.doc);
+  rank_sentences(a.doc, a.terms, opts.topic);
+  return a;
+}
+
+std::size_t wanted_count(const options& opts, std::size_t fallback, std::size_t limit) {
+  const std::size_t n = opts.count > 0 ? static_cast<std::size_t>(opts.count) : fallback;
+  return std::min(n, limit);
+}
+
+std::uint64_t stable_hash(std::string_view s) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char ch : s) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+result<nlohmann::json> generate_offline(material_type type, const corpus& input, const options& opts) {
+  if (type == material_type::notes || type == material_type::practice_test)
+    return failure(errc::invalid_value,
+                   std::string(to_string(type)) + " is not supported by the offline provider yet.");
+  if (input.pages.empty()) return failure(errc::invalid_value, "The material has no pages of text.");
+  const analysis a = analyse(input, opts);
+  if (a.doc.sentences.empty()) return failure(errc::invalid_value, "The material has no readable text.");
+  switch (type) {
+    case material_type::summary: return make_summary(a, opts);
+    case material_type::flashcards: return make_flashcards(a, opts);
+    case material_type::quiz: return make_quiz(a, opts);
+    case material_type::outline: return make_outline(a, opts);
+    default: break;
+  }
+  return failure(errc::invalid_value, std::string(to_string(type)) + " is not supported by the offline provider yet.");
+}
+
+}  // namespace sf::gen
