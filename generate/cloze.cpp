@@ -40,8 +40,7 @@ bool noun_like(const document& doc, const term& t) {
                      [&](const occurrence& o) { return noun_head(doc.sentences[o.sentence], o); });
 }
 
-bool fit_for_item(const document& doc, const sentence& s) {
-  (void)doc;
+bool fit_for_item(const sentence& s) {
   const std::size_t words = word_count(s);
   return s.quality >= min_item_quality && words >= min_item_words && words <= max_item_words;
 }
@@ -82,7 +81,7 @@ std::vector<cloze_choice> cloze_choices(const document& doc, const term_index& t
       const sentence& s = doc.sentences[o.sentence];
       // A blank at the start of a sentence shows its answer's capital letter.
       if (o.first_token == 0 && !t.proper) continue;
-      if (!fit_for_item(doc, s)) continue;
+      if (!fit_for_item(s)) continue;
       if (doc.lang == text::language::en && t.words == 1 && !t.proper && !noun_head(s, o)) continue;
       // Blanking "stable release" in "stable release managers" leaves a broken term behind.
       if ((o.first_token > 0 && terms.find(phrase_key(s, o.first_token - 1, o.length + 1))) ||

@@ -32,6 +32,6 @@ std::vector<cloze_choice> cloze_choices(const document& doc, const term_index& t
 bool noun_like(const document& doc, const term& t);
 
 // True when `s` is fit to be shown as a question or card: a whole, readable sentence.
-bool fit_for_item(const document& doc, const sentence& s);
+bool fit_for_item(const sentence& s);
 
 }  // namespace sf::gen

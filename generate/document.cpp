@@ -94,12 +94,6 @@ std::size_t glued_heading_end(std::string_view t, span p) {
 
 }  // namespace
 
-std::size_t document::usable_sentences(double min_quality) const {
-  std::size_t n = 0;
-  for (const auto& s : sentences) n += s.quality >= min_quality;
-  return n;
-}
-
 document read_document(const corpus& input) {
   document doc;
   doc.source = &input;
@@ -126,7 +120,9 @@ document read_document(const corpus& input) {
     };
     for (const span& whole : page_paragraphs[pg]) {
       std::string_view whole_text = t.substr(whole.begin, whole.size());
-      if (noise_paragraph(whole_text)) continue;
+      // Broken bytes cannot be quoted in JSON; such paragraphs are skipped, not repaired,
+      // because every quote must match the stored page text exactly.
+      if (noise_paragraph(whole_text) || !text::valid_utf8(whole_text)) continue;
       // Running heads and footers: a short line found on three or more pages.
       if (whole.size() <= 120 && seen[boilerplate_key(whole_text)].first >= 3) continue;
       std::vector<span> pieces{whole};

@@ -46,7 +46,6 @@ struct document {
   std::string_view str(const sentence& s) const { return page_text(s.page).substr(s.bytes.begin, s.bytes.size()); }
   std::string_view str(const paragraph& p) const { return page_text(p.page).substr(p.bytes.begin, p.bytes.size()); }
   std::string_view str(std::size_t page, text::span b) const { return page_text(page).substr(b.begin, b.size()); }
-  std::size_t usable_sentences(double min_quality) const;
 };
 
 // Splits and tokenises `input`; the document keeps a pointer to it, so `input` must outlive it.

@@ -111,7 +111,9 @@ std::string subject_text(const document& doc, const term_index& terms, const sen
   return out;
 }
 
-std::optional<card> definition_card(const document& doc, const term_index& terms, std::size_t si, const wording& w) {
+// `same_language`: the questions are asked in the document's language, so its articles fit.
+std::optional<card> definition_card(const document& doc, const term_index& terms, std::size_t si, const wording& w,
+                                    bool same_language) {
   const sentence& s = doc.sentences[si];
   const auto lang = doc.lang;
   const auto& t = s.tokens;
@@ -131,7 +133,7 @@ std::optional<card> definition_card(const document& doc, const term_index& terms
     card c;
     c.sentence = si;
     c.subject = phrase_key(s, from, v - from);
-    c.front = format(w.what_is, {subject_text(doc, terms, s, from, v, article)});
+    c.front = format(w.what_is, {subject_text(doc, terms, s, from, v, article && same_language)});
     c.back = std::string(str.substr(gap + 2 - s.bytes.begin));
     return c;
   }
@@ -152,7 +154,7 @@ std::optional<card> definition_card(const document& doc, const term_index& terms
     card c;
     c.sentence = si;
     c.subject = phrase_key(s, from, v - from);
-    c.front = format(question, {subject_text(doc, terms, s, from, v, article)});
+    c.front = format(question, {subject_text(doc, terms, s, from, v, article && same_language)});
     c.back = std::string(str);
     return c;
   }
@@ -163,9 +165,10 @@ std::optional<card> definition_card(const document& doc, const term_index& terms
 
 result<nlohmann::json> make_flashcards(const analysis& a, const options& opts) {
   const document& doc = a.doc;
-  const wording& w = wording_for(output_language(doc, opts));
+  const auto language = output_language(doc, opts);
+  const wording& w = wording_for(language);
   std::size_t usable = 0;
-  for (const auto& s : doc.sentences) usable += fit_for_item(doc, s);
+  for (const auto& s : doc.sentences) usable += fit_for_item(s);
   if (usable < 3)
     return failure(errc::invalid_value, "The text has fewer than 3 complete, readable sentences, so no flashcards can be made from it.");
 
@@ -174,8 +177,8 @@ result<nlohmann::json> make_flashcards(const analysis& a, const options& opts) {
   const double top_term = a.terms.terms.empty() ? 1.0 : std::max(1e-9, a.terms.terms.front().score);
   for (std::size_t si = 0; si < doc.sentences.size(); ++si) {
     const sentence& s = doc.sentences[si];
-    if (!fit_for_item(doc, s)) continue;
-    auto c = definition_card(doc, a.terms, si, w);
+    if (!fit_for_item(s)) continue;
+    auto c = definition_card(doc, a.terms, si, w, language == doc.lang);
     if (!c) continue;
     const term* known = a.terms.find(c->subject);
     const double term_factor = known ? 0.7 + 0.6 * known->score / top_term : 0.5;

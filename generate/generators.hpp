@@ -1,6 +1,8 @@
 #pragma once
 // The offline generators, one per material type, over one shared analysis of the corpus.
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "generate/document.hpp"
 #include "generate/key_terms.hpp"

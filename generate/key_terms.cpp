@@ -127,8 +127,7 @@ term_index extract_terms(const document& doc) {
           if (last.break_before || !word_ok(last)) break;
           if (text::is_stopword(last.norm, lang) && !linking_word(last.norm, lang)) break;
           // Vague words may only head a longer term: "mailing list", never "command changes tics".
-          const bool head_noun = n >= 2 && text::is_generic_noun(last.norm, lang);
-          if (text::is_generic(last.norm, lang) && !head_noun) break;
+          if (text::is_generic(last.norm, lang) && !text::is_generic_noun(last.norm, lang)) break;
           if (toks[i + n - 2].possessive && n > 2) break;  // "X's Y's": not a term
           key += ' ';
         }

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "generate/cloze.hpp"
 #include "generate/generators.hpp"
 #include "generate/headings.hpp"
 
@@ -46,7 +47,7 @@ result<nlohmann::json> make_outline(const analysis& a, const options&) {
   std::vector<std::vector<std::pair<double, std::size_t>>> ranked(chapters.size());
   for (std::size_t ti = 0; ti < std::min(topic_terms_pool, a.terms.terms.size()); ++ti) {
     const term& t = a.terms.terms[ti];
-    if (t.words == 1 && !t.proper && t.count < 3) continue;  // too vague to name a topic
+    if (t.words == 1 && !t.proper && (t.count < 3 || !noun_like(doc, t))) continue;  // too vague to name a topic
     std::map<std::size_t, std::size_t> local;
     for (const auto& o : t.occurrences) {
       const std::size_t para = doc.sentences[o.sentence].paragraph;
@@ -55,14 +56,26 @@ result<nlohmann::json> make_outline(const analysis& a, const options&) {
     }
     for (const auto& [c, n] : local) {
       const double share = static_cast<double>(n) / static_cast<double>(t.count);
-      ranked[c].emplace_back(t.score * share * std::log2(1.0 + static_cast<double>(n)), ti);
+      ranked[c].emplace_back(t.score * share * share * std::log2(1.0 + static_cast<double>(n)), ti);
     }
   }
   std::vector<std::vector<std::size_t>> terms_of(chapters.size());
   for (std::size_t c = 0; c < chapters.size(); ++c) {
     auto& r = ranked[c];
     std::sort(r.begin(), r.end(), [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
-    for (std::size_t k = 0; k < r.size() && k < term_topics; ++k) terms_of[c].push_back(r[k].second);
+    for (std::size_t k = 0; k < r.size() && terms_of[c].size() < term_topics; ++k) {
+      // "Debian System" next to "Debian System Administrators" says the same twice.
+      // The longer name wins.
+      const std::string& key = a.terms.terms[r[k].second].key;
+      bool nested = false;
+      for (auto& other : terms_of[c]) {
+        const std::string& o = a.terms.terms[other].key;
+        if (o.find(key) != std::string::npos) nested = true;
+        else if (key.find(o) != std::string::npos) { other = r[k].second; nested = true; }
+        if (nested) break;
+      }
+      if (!nested) terms_of[c].push_back(r[k].second);
+    }
   }
 
   nlohmann::json out = nlohmann::json::array();

@@ -140,7 +140,7 @@ result<nlohmann::json> make_quiz(const analysis& a, const options& opts) {
   if (a.terms.terms.size() < 4)
     return failure(errc::invalid_value, "The text has fewer than 4 recurring key terms, too few to build multiple-choice options.");
   std::size_t usable = 0;
-  for (const auto& s : doc.sentences) usable += fit_for_item(doc, s);
+  for (const auto& s : doc.sentences) usable += fit_for_item(s);
   if (usable < 3)
     return failure(errc::invalid_value, "The text has fewer than 3 complete, readable sentences, so no quiz can be made from it.");
 

@@ -27,6 +27,9 @@ char32_t to_lower(char32_t c);
 // and "developer's" compare equal.
 std::string lower(std::string_view s);
 
+// Strict UTF-8 check (no overlong forms, surrogates or values past U+10FFFF).
+bool valid_utf8(std::string_view s);
+
 // Decodes the code point at byte `i` (advancing `i`); invalid bytes read as U+FFFD.
 char32_t next_cp(std::string_view s, std::size_t& i);
 // The code point that ends just before byte `i` (0 at the start).

@@ -118,6 +118,8 @@ result<void> check_flashcards(const json& content, const checker& ck) {
     BOOST_OUTCOME_TRY(cites, ck.citations(card, where));
     if (!fronts.insert(text::lower(collapse(front))).second)
       return failure(errc::invalid_value, where + " repeats the front of an earlier card");
+    if (text::lower(collapse(front)).find(text::lower(collapse(back))) != std::string::npos)
+      return failure(errc::invalid_value, where + ": its front gives away its back");
     if (!ck.grounded(back, cites))
       return failure(errc::invalid_value, where + ": its back is not found in the text it cites");
   }

@@ -2,6 +2,7 @@
 // validator on hand-made bad content.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -283,6 +284,10 @@ TEST_CASE("validate rejects hand-made bad content") {
   bad = cards;
   bad["cards"][1]["front"] = bad["cards"][0]["front"];
   rejected(material_type::flashcards, bad, "duplicate fronts");
+
+  bad = cards;
+  bad["cards"][0]["front"] = "Fill in the blank: " + bad["cards"][0]["back"].get<std::string>();
+  rejected(material_type::flashcards, bad, "front gives the back away");
 
   bad = cards;
   bad["cards"][0].erase("citations");

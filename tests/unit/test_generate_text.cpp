@@ -118,3 +118,15 @@ TEST_CASE("material type names round-trip") {
   CHECK_FALSE(parse_material_type("lecture").has_value());
   CHECK_FALSE(parse_material_type("").has_value());
 }
+
+TEST_CASE("paragraphs with broken UTF-8 are left out, so every quote can be stored as JSON") {
+  CHECK(text::valid_utf8("Größe \u201Equoted\u201C"));
+  CHECK_FALSE(text::valid_utf8("bad \xC3 byte"));
+  CHECK_FALSE(text::valid_utf8("overlong \xC0\xAF"));
+  CHECK_FALSE(text::valid_utf8("surrogate \xED\xA0\x80"));
+  corpus c;
+  c.pages.push_back({"src", 1, "A valid paragraph about packages comes first.\n\nThen a broken \xFF one follows here."});
+  const document doc = read_document(c);
+  REQUIRE(doc.sentences.size() == 1);
+  CHECK(doc.str(doc.sentences[0]) == "A valid paragraph about packages comes first.");
+}
