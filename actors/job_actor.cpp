@@ -3,6 +3,9 @@
 #include "actors/course_actor.hpp"
 #include "pipeline/jobs.hpp"
 #include "pipeline/rules.hpp"
+#include "pipeline/sweep.hpp"
+
+#include <spdlog/spdlog.h>
 
 namespace sf::actors {
 namespace {
@@ -21,7 +24,12 @@ class actor_job_context final : public pipeline::job_context {
     auto now = clock::now();
     if (now - last_write_ >= progress_interval || progress >= 100) {
       last_write_ = now;
-      (void)pipeline::record_progress(s_, job_, progress, step);  // progress is advisory
+      // Progress is advisory; the answer also carries a cancel whose broadcast was lost.
+      auto cancel = pipeline::record_progress(s_, job_, progress, step);
+      if (cancel && cancel.value()) {
+        auto none = stop_reason::none;
+        control_->stop.compare_exchange_strong(none, stop_reason::cancelled);
+      }
     }
     return control_->stop.load() == stop_reason::none;
   }
@@ -57,8 +65,9 @@ verdict settle_error(caf::blocking_actor* self, const job_args& a, const storage
       break;
   }
   bool again = e.retryable() && job.attempt < job.max_attempts;
-  if (!commit([&] { return pipeline::commit_failure(s, job, e, !again); })) return {disposition::nak, 1000};
-  if (again) return {disposition::nak, pipeline::backoff_seconds(a.backoff_s, job.attempt + 1) * 1000};
+  int delay_ms = again ? pipeline::backoff_seconds(a.backoff_s, job.attempt + 1) * 1000 : 0;
+  if (!commit([&] { return pipeline::commit_failure(s, job, e, !again, delay_ms); })) return {disposition::nak, 1000};
+  if (again) return {disposition::nak, delay_ms};
   return {disposition::term};
 }
 
@@ -85,10 +94,18 @@ verdict run(caf::blocking_actor* self, const job_args& a) {
   return {disposition::ack};
 }
 
+verdict run_sweep(const job_args& a) {
+  auto r = pipeline::sweep(*a.services, a.stale_after_ms, 2 * a.services->cfg.ack_wait_s * 1000);
+  if (r && (r.value().stale_requeued || r.value().stale_failed || r.value().republished))
+    spdlog::warn("sweep: {} stale jobs delivered again, {} parked as failed, {} lost messages republished",
+                 r.value().stale_requeued, r.value().stale_failed, r.value().republished);
+  return {disposition::ack};
+}
+
 }  // namespace
 
 void job_actor(caf::blocking_actor* self, job_args args) {
-  auto v = run(self, args);
+  auto v = args.kind == "sweep" ? run_sweep(args) : run(self, args);
   self->send(args.supervisor, job_done_atom::value, args.job_id, v.what, v.delay_ms);
 }
 

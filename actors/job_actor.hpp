@@ -21,6 +21,7 @@ struct job_args {
   caf::actor registry;
   caf::actor supervisor;
   std::string job_id;
+  std::string kind;  // "sweep" is the scheduled lane's system task, not a job row
   control_ptr control;
   int stale_after_ms = 10000;
   std::vector<int> backoff_s;

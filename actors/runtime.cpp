@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <ctime>
 #include <map>
 
 #include "actors/course_actor.hpp"
@@ -16,6 +17,21 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg) {
   return cfg;
 }
 
+// Every node with a scheduled lane offers a sweep each interval; the message id names the
+// interval, so JetStream keeps one per interval however many nodes offer it.
+caf::behavior sweep_ticker(caf::event_based_actor* self, pipeline::services* s) {
+  auto interval = std::chrono::seconds(s->cfg.sweep_interval_s);
+  self->delayed_send(self, interval, tick_atom::value);
+  self->set_default_handler(caf::print_and_drop);
+  return {
+      [=](tick_atom) {
+        auto bucket = "sweep-" + std::to_string(std::time(nullptr) / s->cfg.sweep_interval_s);
+        (void)s->bus.publish_job("scheduled", "sweep", bucket, bucket);
+        self->delayed_send(self, interval, tick_atom::value);
+      },
+  };
+}
+
 }  // namespace
 
 struct runtime::impl {
@@ -24,6 +40,7 @@ struct runtime::impl {
   caf::actor_system_config config;
   caf::actor_system system;
   caf::actor registry;
+  caf::actor ticker;
   std::map<std::string, caf::actor> lanes;
 };
 
@@ -46,6 +63,8 @@ result<void> runtime::start() {
     // Detached: heartbeats write to PostgreSQL.
     p_->lanes[name] = p_->system.spawn<caf::detached>(lane_supervisor, std::move(args));
   }
+  // Detached: publishing waits for JetStream's acknowledgement.
+  if (p_->lanes.count("scheduled")) p_->ticker = p_->system.spawn<caf::detached>(sweep_ticker, &s);
   spdlog::info("job runtime started: {} lanes on node {}", p_->lanes.size(), s.cfg.node_id);
   return success();
 }
@@ -78,6 +97,7 @@ std::vector<lane_status> runtime::lanes() {
 bool runtime::shutdown(std::chrono::milliseconds grace) {
   if (p_->lanes.empty()) return true;
   caf::scoped_actor self{p_->system};
+  if (p_->ticker) self->send_exit(p_->ticker, caf::exit_reason::user_shutdown);
   for (auto& [name, lane] : p_->lanes) {
     self->monitor(lane);
     self->send(lane, drain_atom::value, static_cast<int>(grace.count()));

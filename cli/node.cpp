@@ -46,13 +46,13 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
   if (applied > 0) spdlog::info("applied {} schema migrations", applied);
   p.db = std::make_unique<storage::pool>(s.database_url, s.request_workers + 16);
   p.blobs = std::make_unique<storage::blob_store>(std::filesystem::path(s.data_dir) / "blobs");
-  BOOST_OUTCOME_TRY(bus, messaging::connect(s.nats_url, "studyforge-" + s.node_id));
+  BOOST_OUTCOME_TRY(bus, messaging::connect(s.nats_url, "studyforge-" + s.node_id, s.nats_namespace));
   p.bus = std::move(bus);
   p.services.reset(new pipeline::services{p.cfg, *p.db, *p.blobs, *p.bus});
 
   // Events from every node reach this node's WebSocket sessions.
   auto* hub = &p.hub;
-  BOOST_OUTCOME_TRYV(p.bus->subscribe("events.course.>", [hub](const std::string&, const std::string& payload) {
+  BOOST_OUTCOME_TRYV(p.bus->subscribe(p.bus->subjects().all_events(), [hub](const std::string&, const std::string& payload) {
     hub->deliver(payload);
   }));
   BOOST_OUTCOME_TRYV(p.bus->ensure_jobs_stream());
@@ -61,7 +61,7 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
     p.runtime = std::make_unique<actors::runtime>(*p.services);
     BOOST_OUTCOME_TRYV(p.runtime->start());
     auto* rt = p.runtime.get();
-    BOOST_OUTCOME_TRYV(p.bus->subscribe(pipeline::cancel_subject, [rt](const std::string&, const std::string& job_id) {
+    BOOST_OUTCOME_TRYV(p.bus->subscribe(p.bus->subjects().control("cancel"), [rt](const std::string&, const std::string& job_id) {
       rt->cancel(job_id);
     }));
   }

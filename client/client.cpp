@@ -69,6 +69,8 @@ struct http_client::impl {
 
 http_client::http_client(endpoint ep, std::chrono::milliseconds timeout)
     : p_(std::make_unique<impl>()), ep_(std::move(ep)), timeout_(timeout) {}
+http_client::http_client(http_client&&) noexcept = default;
+http_client& http_client::operator=(http_client&&) noexcept = default;
 http_client::~http_client() = default;
 
 namespace {

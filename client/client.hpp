@@ -30,6 +30,8 @@ std::optional<endpoint> parse_url(const std::string& url);
 class http_client {
  public:
   explicit http_client(endpoint ep, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  http_client(http_client&&) noexcept;
+  http_client& operator=(http_client&&) noexcept;
   ~http_client();
 
   void set_token(std::string token) { token_ = std::move(token); }

@@ -32,6 +32,7 @@ struct settings {
   std::uint16_t listen_port = 8080;
   std::string database_url;  // empty: a private PostgreSQL under data_dir
   std::string nats_url;      // empty: a private nats-server under data_dir
+  std::string nats_namespace;  // prefix of every stream and subject; empty for the default names
   std::string data_dir = "./var";
   std::string node_id;  // empty: hostname-pid
   std::string role = "all";  // api | worker | all
@@ -53,6 +54,8 @@ struct settings {
   std::map<std::string, job_kind_settings> job_kinds;
   int ack_wait_s = 30;
   int heartbeat_ms = 5000;
+  int sweep_interval_s = 10;     // how often some node looks for stale jobs and lost messages
+  bool enable_probe_jobs = false;  // admin-submitted test and benchmark jobs (POST /v1/admin/probe-jobs)
 
   // generation
   int flashcards_count = 20;

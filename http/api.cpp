@@ -67,6 +67,7 @@ api::api(api_deps deps) : deps_(std::move(deps)) {
   add_account_routes(*this);
   add_course_routes(*this);
   add_job_routes(*this);
+  add_admin_routes(*this);
 }
 
 api::~api() = default;

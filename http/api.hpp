@@ -66,5 +66,6 @@ void add_account_routes(api& a);
 void add_course_routes(api& a);
 void add_job_routes(api& a);
 void add_ops_routes(api& a);
+void add_admin_routes(api& a);
 
 }  // namespace sf::http

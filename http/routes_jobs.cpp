@@ -28,6 +28,23 @@ void add_job_routes(api& a) {
     return json_response(200, to_json(*job));
   });
 
+  // Every attempt with its node, timing and error.
+  a.add("GET", "/v1/jobs/{}/events", true, [&s](call& c) {
+    if (!is_uuid(c.params[0])) return error_response(404, "not_found", "no such job", c.req);
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    if (!storage::find_owned_job(tx, scope(c), c.params[0])) return error_response(404, "not_found", "no such job", c.req);
+    auto list = nlohmann::json::array();
+    for (const auto& e : storage::job_history(tx, c.params[0])) {
+      nlohmann::json detail = e.detail_json ? nlohmann::json::parse(*e.detail_json, nullptr, false) : nlohmann::json(nullptr);
+      list.push_back({{"status", e.status},
+                      {"step", e.step ? nlohmann::json(*e.step) : nlohmann::json(nullptr)},
+                      {"detail", detail.is_discarded() ? nlohmann::json(nullptr) : detail},
+                      {"at", e.at}});
+    }
+    return json_response(200, {{"job_id", c.params[0]}, {"events", list}});
+  });
+
   a.add("DELETE", "/v1/jobs/{}", true, [&s](call& c) {
     if (!is_uuid(c.params[0])) return error_response(404, "not_found", "no such job", c.req);
     auto r = pipeline::cancel_job(s, scope(c), c.params[0]);

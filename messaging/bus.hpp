@@ -12,11 +12,19 @@
 
 namespace sf::messaging {
 
-inline constexpr const char* jobs_stream = "JOBS";
-
-// Subject of a job: jobs.<lane>.<kind>.
-std::string job_subject(const std::string& lane, const std::string& kind);
-std::string event_subject(const std::string& course_id);
+// Every name on the bus lives under a namespace, so several deployments (or test runs) can
+// share one NATS without seeing each other. The empty namespace gives stream JOBS and
+// subjects jobs.<lane>.<kind>, events.course.<id>, control.<verb>.
+struct names {
+  std::string ns;
+  std::string stream() const;
+  std::string job_subject(const std::string& lane, const std::string& kind) const;
+  std::string lane_filter(const std::string& lane) const;
+  std::string consumer(const std::string& lane) const;
+  std::string event_subject(const std::string& course_id) const;
+  std::string all_events() const;
+  std::string control(const std::string& verb) const;
+};
 
 // One JetStream message handed to a lane; acked, nak'ed or term'ed exactly once.
 class delivery {
@@ -66,6 +74,7 @@ class bus {
   virtual ~bus() = default;
 
   virtual bool connected() const = 0;
+  virtual const names& subjects() const = 0;
   // Creates or updates the JOBS stream and a lane's durable consumer (idempotent).
   virtual result<void> ensure_jobs_stream() = 0;
   virtual result<void> ensure_consumer(const consumer_settings& c) = 0;
@@ -88,6 +97,6 @@ class bus {
 };
 
 // Connects with unlimited reconnects, so a node rides out a NATS restart.
-result<std::unique_ptr<bus>> connect(const std::string& url, const std::string& client_name);
+result<std::unique_ptr<bus>> connect(const std::string& url, const std::string& client_name, const std::string& ns);
 
 }  // namespace sf::messaging

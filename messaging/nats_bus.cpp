@@ -27,12 +27,24 @@ using conn_ptr = std::unique_ptr<natsConnection, destroyer<natsConnection, natsC
 using js_ptr = std::unique_ptr<jsCtx, destroyer<jsCtx, jsCtx_Destroy>>;
 using opts_ptr = std::unique_ptr<natsOptions, destroyer<natsOptions, natsOptions_Destroy>>;
 
-std::string consumer_name(const std::string& lane) { return "lane-" + lane; }
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
 
 }  // namespace
 
-std::string job_subject(const std::string& lane, const std::string& kind) { return "jobs." + lane + "." + kind; }
-std::string event_subject(const std::string& course_id) { return "events.course." + course_id; }
+std::string names::stream() const { return ns.empty() ? "JOBS" : upper(ns) + "_JOBS"; }
+std::string names::job_subject(const std::string& lane, const std::string& kind) const {
+  return (ns.empty() ? "" : ns + ".") + "jobs." + lane + "." + kind;
+}
+std::string names::lane_filter(const std::string& lane) const { return (ns.empty() ? "" : ns + ".") + "jobs." + lane + ".>"; }
+std::string names::consumer(const std::string& lane) const { return (ns.empty() ? "" : ns + "-") + "lane-" + lane; }
+std::string names::event_subject(const std::string& course_id) const {
+  return (ns.empty() ? "" : ns + ".") + "events.course." + course_id;
+}
+std::string names::all_events() const { return (ns.empty() ? "" : ns + ".") + "events.course.>"; }
+std::string names::control(const std::string& verb) const { return (ns.empty() ? "" : ns + ".") + "control." + verb; }
 
 struct delivery::impl {
   msg_ptr msg;
@@ -104,7 +116,9 @@ void on_core_message(natsConnection*, natsSubscription*, natsMsg* msg, void* clo
 
 class nats_bus final : public bus {
  public:
-  nats_bus(conn_ptr conn, js_ptr js) : conn_(std::move(conn)), js_(std::move(js)) {}
+  nats_bus(conn_ptr conn, js_ptr js, names n) : conn_(std::move(conn)), js_(std::move(js)), names_(std::move(n)) {}
+
+  const names& subjects() const override { return names_; }
 
   ~nats_bus() override {
     subs_.clear();  // unsubscribe before the slots they point at go away
@@ -116,8 +130,10 @@ class nats_bus final : public bus {
   result<void> ensure_jobs_stream() override {
     jsStreamConfig cfg;
     jsStreamConfig_Init(&cfg);
-    const char* subjects[] = {"jobs.>"};
-    cfg.Name = jobs_stream;
+    std::string filter = (names_.ns.empty() ? "" : names_.ns + ".") + "jobs.>";
+    std::string stream = names_.stream();
+    const char* subjects[] = {filter.c_str()};
+    cfg.Name = stream.c_str();
     cfg.Subjects = subjects;
     cfg.SubjectsLen = 1;
     cfg.Retention = js_WorkQueuePolicy;
@@ -131,13 +147,14 @@ class nats_bus final : public bus {
       s = js_UpdateStream(&si, js_.get(), &cfg, nullptr, &jerr);
     }
     if (si) jsStreamInfo_Destroy(si);
-    if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, jerr, "create the JOBS stream"));
+    if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, jerr, "create the stream " + stream));
     return success();
   }
 
   result<void> ensure_consumer(const consumer_settings& c) override {
-    std::string durable = consumer_name(c.lane);
-    std::string filter = "jobs." + c.lane + ".>";
+    std::string durable = names_.consumer(c.lane);
+    std::string filter = names_.lane_filter(c.lane);
+    std::string stream = names_.stream();
     jsConsumerConfig cfg;
     jsConsumerConfig_Init(&cfg);
     cfg.Durable = durable.c_str();
@@ -149,11 +166,11 @@ class nats_bus final : public bus {
     cfg.MaxWaiting = 512;
     jsConsumerInfo* ci = nullptr;
     jsErrCode jerr{};
-    natsStatus s = js_AddConsumer(&ci, js_.get(), jobs_stream, &cfg, nullptr, &jerr);
+    natsStatus s = js_AddConsumer(&ci, js_.get(), stream.c_str(), &cfg, nullptr, &jerr);
     if (s != NATS_OK) {
       // Exists with other settings (an operator changed ack_wait): update in place.
       jerr = {};
-      s = js_UpdateConsumer(&ci, js_.get(), jobs_stream, &cfg, nullptr, &jerr);
+      s = js_UpdateConsumer(&ci, js_.get(), stream.c_str(), &cfg, nullptr, &jerr);
     }
     if (ci) jsConsumerInfo_Destroy(ci);
     if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, jerr, "create the consumer of lane " + c.lane));
@@ -161,11 +178,12 @@ class nats_bus final : public bus {
   }
 
   result<std::unique_ptr<pull_consumer>> bind(const std::string& lane) override {
-    std::string durable = consumer_name(lane);
-    std::string filter = "jobs." + lane + ".>";
+    std::string durable = names_.consumer(lane);
+    std::string filter = names_.lane_filter(lane);
+    std::string stream = names_.stream();
     jsSubOptions so;
     jsSubOptions_Init(&so);
-    so.Stream = jobs_stream;
+    so.Stream = stream.c_str();
     so.Consumer = durable.c_str();
     natsSubscription* sub = nullptr;
     jsErrCode jerr{};
@@ -177,7 +195,7 @@ class nats_bus final : public bus {
   result<lane_stats> stats(const std::string& lane) override {
     jsConsumerInfo* ci = nullptr;
     jsErrCode jerr{};
-    natsStatus s = js_GetConsumerInfo(&ci, js_.get(), jobs_stream, consumer_name(lane).c_str(), nullptr, &jerr);
+    natsStatus s = js_GetConsumerInfo(&ci, js_.get(), names_.stream().c_str(), names_.consumer(lane).c_str(), nullptr, &jerr);
     if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, jerr, "consumer info of lane " + lane));
     lane_stats out{ci->NumPending, ci->NumAckPending, ci->NumRedelivered, ci->NumWaiting};
     jsConsumerInfo_Destroy(ci);
@@ -193,7 +211,7 @@ class nats_bus final : public bus {
     po.MaxWait = 2000;
     jsPubAck* pa = nullptr;
     jsErrCode jerr{};
-    std::string subject = job_subject(lane, kind);
+    std::string subject = names_.job_subject(lane, kind);
     natsStatus s = js_Publish(&pa, js_.get(), subject.c_str(), job_id.data(), static_cast<int>(job_id.size()), &po, &jerr);
     if (pa) jsPubAck_Destroy(pa);
     if (s != NATS_OK) {
@@ -226,6 +244,7 @@ class nats_bus final : public bus {
  private:
   conn_ptr conn_;
   js_ptr js_;
+  names names_;
   std::mutex mu_;
   std::vector<std::unique_ptr<subscription_slot>> slots_;
   std::vector<sub_ptr> subs_;
@@ -233,7 +252,7 @@ class nats_bus final : public bus {
 
 }  // namespace
 
-result<std::unique_ptr<bus>> connect(const std::string& url, const std::string& client_name) {
+result<std::unique_ptr<bus>> connect(const std::string& url, const std::string& client_name, const std::string& ns) {
   natsOptions* raw_opts = nullptr;
   natsStatus s = natsOptions_Create(&raw_opts);
   opts_ptr opts(raw_opts);
@@ -256,7 +275,7 @@ result<std::unique_ptr<bus>> connect(const std::string& url, const std::string& 
   s = natsConnection_JetStream(&raw_js, conn.get(), &jo);
   js_ptr js(raw_js);
   if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, {}, "open JetStream"));
-  return std::unique_ptr<bus>(new nats_bus(std::move(conn), std::move(js)));
+  return std::unique_ptr<bus>(new nats_bus(std::move(conn), std::move(js), names{ns}));
 }
 
 }  // namespace sf::messaging

@@ -43,7 +43,7 @@ result<std::string> cancel_job(services& s, const std::string& owner_id, const s
   publish_events(s.bus, events);
   // Every node hears this; the one running the job stops it at its next checkpoint. If the
   // message is lost, the job still finds cancel_requested when it next reports progress.
-  if (outcome == "cancelling") (void)s.bus.publish(cancel_subject, job_id);
+  if (outcome == "cancelling") (void)s.bus.publish(s.bus.subjects().control("cancel"), job_id);
   return outcome;
 }
 

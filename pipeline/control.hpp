@@ -6,8 +6,7 @@
 
 namespace sf::pipeline {
 
-// Core NATS subject every node listens on; the payload is a job id.
-inline constexpr const char* cancel_subject = "control.cancel";
+// Every node listens on the bus's control("cancel") subject; the payload is a job id.
 
 // "cancelled" when the job had not started (it is skipped on delivery), "cancelling" when it
 // runs (it stops at its next checkpoint). Errors: not_found; conflict when it already ended.

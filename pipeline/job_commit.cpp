@@ -1,4 +1,5 @@
 // The transactions that move jobs, and with them sources, materials and courses.
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "pipeline/journal.hpp"
@@ -71,6 +72,19 @@ void judge_course(pqxx::transaction_base& tx, journal& j, storage::course_record
   else move_course(tx, j, c, {verdict.status, verdict.progress, step, err, std::nullopt}, job_id);
 }
 
+// A job's transition goes to its course's event log, or to the job log when it has no course.
+void log_job(journal& j, pqxx::transaction_base& tx, const storage::job_record& job, const std::string& status,
+             int progress, int course_progress, const std::string& step, const nlohmann::json& detail) {
+  if (job.course_id)
+    j.event({*job.course_id, job.id, job.kind, status, progress, course_progress, step, detail.dump()});
+  else
+    storage::append_job_log(tx, job.id, job.kind, status, detail.dump());
+}
+
+nlohmann::json attempt_detail(pqxx::transaction_base& tx, const storage::job_record& job, const std::string& node) {
+  return {{"attempt", job.attempt}, {"node", node}, {"duration_ms", storage::attempt_duration_ms(tx, job.id)}};
+}
+
 std::string job_step(const storage::job_record& job, pqxx::transaction_base& tx) {
   if (job.kind == "generate" && job.material_id)
     if (auto m = storage::find_material_by_id(tx, *job.material_id)) return "writing " + m->type;
@@ -109,11 +123,11 @@ result<begin_result> begin_job(services& s, const std::string& job_id, int stale
         move_course(tx, j, course, {"processing", 0, std::string("extracting"), std::nullopt, std::nullopt}, job_id);
         course_progress = 0;
       }
-      std::string step = job_step(*started, tx);
-      storage::set_job_progress(tx, job_id, 0, step);
-      j.event({*started->course_id, job_id, started->kind, "running", 0, course_progress,
-               step + " (attempt " + std::to_string(started->attempt) + ")", std::nullopt});
     }
+    std::string step = job_step(*started, tx);
+    storage::set_job_progress(tx, job_id, 0, step);
+    log_job(j, tx, *started, "running", 0, course_progress, step + " (attempt " + std::to_string(started->attempt) + ")",
+            {{"attempt", started->attempt}, {"node", s.cfg.node_id}});
     out = {begin_result::action::run, *started, ""};
     return success();
   });
@@ -121,9 +135,11 @@ result<begin_result> begin_job(services& s, const std::string& job_id, int stale
   return out;
 }
 
-result<void> record_progress(services& s, const storage::job_record& job, int progress, const std::string& step) {
-  return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+result<bool> record_progress(services& s, const storage::job_record& job, int progress, const std::string& step) {
+  bool cancel = false;
+  auto r = in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
     storage::set_job_progress(tx, job.id, progress, step);
+    cancel = storage::cancel_requested(tx, job.id);
     if (!job.course_id) return success();
     auto course = lock_course(tx, job);
     int course_progress = course.progress;
@@ -134,21 +150,28 @@ result<void> record_progress(services& s, const storage::job_record& job, int pr
     j.event({course.id, job.id, job.kind, "running", progress, course_progress, step, std::nullopt});
     return success();
   });
+  if (!r) return r.error();
+  return cancel;
 }
 
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect) {
   return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
     auto current = storage::find_job(tx, job.id, true);
-    if (!current || current->status != "running") return success();  // cancelled or taken over meanwhile
-    auto course = lock_course(tx, job);
+    // Cancelled, timed out or taken over by another node meanwhile: this attempt's result is void.
+    if (!current || current->status != "running" || current->attempt != job.attempt) return success();
+    auto detail = attempt_detail(tx, job, s.cfg.node_id);
     storage::set_job_status(tx, job.id, "succeeded", std::nullopt);
+    if (std::holds_alternative<nothing_to_store>(effect) || !job.course_id) {
+      log_job(j, tx, job, "succeeded", 100, 0, job.kind + ": done", detail);
+      return success();
+    }
+    auto course = lock_course(tx, job);
 
     if (auto* ok = std::get_if<extracted>(&effect)) {
       const auto& e = ok->extraction;
       storage::set_source_outcome(tx, job.source_id.value_or(""),
                                   {"extracted", e.page_count, std::nullopt, e.native_pages, e.ocr_pages, e.mean_ocr_confidence});
-      j.event({course.id, job.id, job.kind, "succeeded", 100, 50,
-               "extracted " + std::to_string(e.page_count) + " pages", std::nullopt});
+      log_job(j, tx, job, "succeeded", 100, 50, "extracted " + std::to_string(e.page_count) + " pages", detail);
       for (const auto& type : course.materials_requested)
         request_material_in(tx, j, s.cfg, {job.owner_id, course.id, type, "{}", true}, 50);
       if (course.materials_requested.empty())
@@ -157,32 +180,35 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
         storage::set_course_progress(tx, course.id, 50, "generating");
     } else if (auto* no = std::get_if<source_rejected>(&effect)) {
       storage::set_source_outcome(tx, job.source_id.value_or(""), {"rejected", std::nullopt, no->reason, 0, 0, std::nullopt});
-      j.event({course.id, job.id, job.kind, "succeeded", 100, course.progress, "rejected: " + no->reason, std::nullopt});
+      log_job(j, tx, job, "succeeded", 100, course.progress, "rejected: " + no->reason, detail);
       if (!course_has_extracted_source(tx, course.id))
         move_course(tx, j, course, {"rejected", 100, std::string("rejected"), std::nullopt, no->reason}, job.id);
     } else if (auto* m = std::get_if<material_ready>(&effect)) {
       storage::complete_material(tx, job.material_id.value_or(""), m->content_json, m->provider);
-      j.event({course.id, job.id, job.kind, "succeeded", 100, course.progress, job_step(job, tx) + ": done", std::nullopt});
+      log_job(j, tx, job, "succeeded", 100, course.progress, job_step(job, tx) + ": done", detail);
       judge_course(tx, j, course, job.id);
     }
     return success();
   });
 }
 
-result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt) {
+result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt,
+                            int retry_delay_ms) {
   return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
     auto current = storage::find_job(tx, job.id, true);
-    if (!current || job_is_terminal(current->status)) return success();
+    if (!current || job_is_terminal(current->status) || current->attempt != job.attempt) return success();
     std::string message = std::string(to_string(e.code)) + ": " + e.message;
-    storage::set_job_status(tx, job.id, final_attempt ? "failed" : "retrying", message);
+    auto detail = attempt_detail(tx, *current, s.cfg.node_id);
+    detail["error"] = message;
+    std::string status = final_attempt ? "failed" : "retrying";
+    storage::set_job_status(tx, job.id, status, message, retry_delay_ms);
+    std::string step = "attempt " + std::to_string(current->attempt) + " of " + std::to_string(current->max_attempts) + ": " + message;
     if (!job.course_id) {
-      storage::append_job_log(tx, job.id, job.kind, final_attempt ? "failed" : "retrying", std::nullopt);
+      log_job(j, tx, *current, status, current->progress, 0, step, detail);
       return success();
     }
     auto course = lock_course(tx, job);
-    j.event({course.id, job.id, job.kind, final_attempt ? "failed" : "retrying", current->progress, course.progress,
-             "attempt " + std::to_string(current->attempt) + " of " + std::to_string(current->max_attempts) + ": " + message,
-             std::nullopt});
+    log_job(j, tx, *current, status, current->progress, course.progress, step, detail);
     if (!final_attempt) return success();
     if (job.kind == "extract") {
       storage::set_source_outcome(tx, job.source_id.value_or(""), {"failed", std::nullopt, std::nullopt, 0, 0, std::nullopt});
@@ -201,9 +227,14 @@ result<void> commit_cancelled(services& s, const storage::job_record& job, const
     auto current = storage::find_job(tx, job.id, true);
     if (!current || job_is_terminal(current->status)) return success();
     storage::set_job_status(tx, job.id, "cancelled", why);
-    if (job.course_id)
-      j.event({*job.course_id, job.id, job.kind, "cancelled", current->progress, 0, why, std::nullopt});
-    if (job.material_id) storage::fail_material(tx, *job.material_id, "cancelled");
+    int course_progress = 0;
+    if (job.course_id) course_progress = lock_course(tx, job).progress;
+    log_job(j, tx, *current, "cancelled", current->progress, course_progress, why, attempt_detail(tx, *current, s.cfg.node_id));
+    if (job.material_id) {
+      storage::fail_material(tx, *job.material_id, "cancelled");
+      auto course = lock_course(tx, job);
+      judge_course(tx, j, course, job.id);
+    }
     return success();
   });
 }

@@ -1,5 +1,7 @@
 // The work of each job kind. Runs on a job actor's own thread, never on a scheduler thread.
 #include <nlohmann/json.hpp>
+#include <cstdlib>
+#include <thread>
 #include <pqxx/pqxx>
 
 #include "generate/offline.hpp"
@@ -108,12 +110,34 @@ result<job_effect> run_generate(services& s, const storage::job_record& job, job
   return job_effect{material_ready{content.dump(), gen::offline_provider_name}};
 }
 
+// A job that does what its payload says: sleep (with checkpoints), hang (without), fail on
+// its first attempts, or crash its actor. Used by the runtime's tests and benchmark.
+result<job_effect> run_probe(const storage::job_record& job, job_context& ctx) {
+  auto p = nlohmann::json::parse(job.payload_json, nullptr, false);
+  if (!p.is_object()) p = nlohmann::json::object();
+  if (p.value("crash", false)) throw probe_crash{};
+  if (p.value("abort", false)) std::abort();  // a job that takes its whole node down
+  if (job.attempt <= p.value("fail_times", 0)) {
+    bool permanent = p.value("error", std::string("transient")) == "permanent";
+    return failure(permanent ? errc::invalid_value : errc::transient,
+                   "probe failure on attempt " + std::to_string(job.attempt));
+  }
+  if (int hang = p.value("hang_ms", 0); hang > 0) std::this_thread::sleep_for(std::chrono::milliseconds(hang));
+  int sleep_ms = p.value("sleep_ms", 0);
+  for (int slept = 0; slept < sleep_ms; slept += 10) {
+    if (!ctx.checkpoint(slept * 100 / sleep_ms, "probe")) return failure(errc::cancelled, "stopped");
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10, sleep_ms - slept)));
+  }
+  return job_effect{nothing_to_store{}};
+}
+
 }  // namespace
 
 result<job_effect> run_job(services& s, const storage::job_record& job, job_context& ctx) {
   try {
     if (job.kind == "extract") return run_extract(s, job, ctx);
     if (job.kind == "generate") return run_generate(s, job, ctx);
+    if (job.kind == "probe" && s.cfg.enable_probe_jobs) return run_probe(job, ctx);
     return failure(errc::invalid_value, "unknown job kind " + job.kind);
   } catch (const std::exception& e) {
     return boost::outcome_v2::failure(storage::classify(e));

@@ -31,7 +31,11 @@ struct material_ready {
   std::string content_json;
   std::string provider;
 };
-using job_effect = std::variant<extracted, source_rejected, material_ready>;
+struct nothing_to_store {};  // a job whose success is the whole result (probes)
+using job_effect = std::variant<extracted, source_rejected, material_ready, nothing_to_store>;
+
+// Thrown (not returned) by a probe told to crash its actor: it must escape run_job.
+struct probe_crash {};
 
 struct begin_result {
   // run: do the work; skip: ack, nothing to do; wait: another node runs it, deliver later;
@@ -46,9 +50,11 @@ result<begin_result> begin_job(services& s, const std::string& job_id, int stale
 result<job_effect> run_job(services& s, const storage::job_record& job, job_context& ctx);
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect);
 // `final_attempt`: the job ends failed (and its material or source with it); otherwise it is
-// marked retrying and will be delivered again.
-result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt);
+// marked retrying, due again after `retry_delay_ms`.
+result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt,
+                            int retry_delay_ms = 0);
 result<void> commit_cancelled(services& s, const storage::job_record& job, const std::string& why);
-result<void> record_progress(services& s, const storage::job_record& job, int progress, const std::string& step);
+// Returns whether a cancel was requested meanwhile (a fallback for a lost cancel broadcast).
+result<bool> record_progress(services& s, const storage::job_record& job, int progress, const std::string& step);
 
 }  // namespace sf::pipeline

@@ -39,7 +39,7 @@ std::string event_message(const storage::event_record& e) {
 }
 
 void publish_events(messaging::bus& bus, const std::vector<storage::event_record>& events) {
-  for (const auto& e : events) (void)bus.publish(messaging::event_subject(e.course_id), event_message(e));
+  for (const auto& e : events) (void)bus.publish(bus.subjects().event_subject(e.course_id), event_message(e));
 }
 
 }  // namespace sf::pipeline

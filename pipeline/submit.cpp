@@ -141,4 +141,30 @@ result<material_outcome> submit_material(services& s, const material_request& re
   return out;
 }
 
+result<std::string> submit_probe(services& s, const std::string& owner_id, const std::string& lane,
+                                 const std::string& payload_json) {
+  storage::job_record job;
+  auto committed = with_db(s, [&](pqxx::work& tx) -> result<void> {
+    storage::new_job nj;
+    nj.owner_id = owner_id;
+    nj.kind = "probe";
+    nj.lane = lane;
+    nj.max_attempts = static_cast<int>(s.cfg.job_kind("probe").backoff_s.size());
+    nj.payload_json = payload_json;
+    job = storage::create_job(tx, nj);
+    tx.commit();
+    return success();
+  });
+  if (!committed) return committed.error();
+  if (auto published = s.bus.publish_job(job.lane, job.kind, job.id); !published) {
+    (void)with_db(s, [&](pqxx::work& tx) -> result<void> {
+      storage::set_job_status(tx, job.id, "failed", "enqueue failed: " + published.error().message);
+      tx.commit();
+      return success();
+    });
+    return failure(errc::unavailable, "the job queue is unavailable; nothing was queued, try again");
+  }
+  return job.id;
+}
+
 }  // namespace sf::pipeline

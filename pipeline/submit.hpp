@@ -31,4 +31,8 @@ result<submitted_source> submit_source(services& s, const upload& u);
 // Errors: not_found, conflict (no extracted text yet), unavailable.
 result<material_outcome> submit_material(services& s, const material_request& req);
 
+// A probe job (see run_probe) on `lane`; its id. Errors: unavailable.
+result<std::string> submit_probe(services& s, const std::string& owner_id, const std::string& lane,
+                                 const std::string& payload_json);
+
 }  // namespace sf::pipeline

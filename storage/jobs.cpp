@@ -7,8 +7,8 @@ namespace {
 
 constexpr const char* job_columns =
     "id::text, owner_id::text, course_id::text, source_id::text, material_id::text, kind, lane, status, attempt, "
-    "max_attempts, progress, current_step, error, cancel_requested, sf_ts(created_at), sf_ts(started_at), "
-    "sf_ts(completed_at)";
+    "max_attempts, progress, current_step, error, cancel_requested, payload::text, node_id, sf_ts(created_at), "
+    "sf_ts(started_at), sf_ts(completed_at)";
 
 job_record read_job(const pqxx::row& r) {
   using namespace detail;
@@ -27,9 +27,11 @@ job_record read_job(const pqxx::row& r) {
   j.current_step = opt_text(r[11]);
   j.error = opt_text(r[12]);
   j.cancel_requested = r[13].as<bool>();
-  j.created_at = r[14].as<std::string>();
-  j.started_at = opt_text(r[15]);
-  j.completed_at = opt_text(r[16]);
+  j.payload_json = r[14].as<std::string>();
+  j.node_id = opt_text(r[15]);
+  j.created_at = r[16].as<std::string>();
+  j.started_at = opt_text(r[17]);
+  j.completed_at = opt_text(r[18]);
   return j;
 }
 
@@ -42,9 +44,10 @@ std::optional<job_record> first_job(const pqxx::result& res) {
 
 job_record create_job(pqxx::transaction_base& tx, const new_job& j) {
   return read_job(tx.exec_params(std::string("insert into jobs (owner_id, course_id, source_id, material_id, kind, lane, "
-                                             "max_attempts) values ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7) "
-                                             "returning ") + job_columns,
-                                 j.owner_id, j.course_id, j.source_id, j.material_id, j.kind, j.lane, j.max_attempts)[0]);
+                                             "max_attempts, payload) values ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, "
+                                             "$6, $7, $8::jsonb) returning ") + job_columns,
+                                 j.owner_id, j.course_id, j.source_id, j.material_id, j.kind, j.lane, j.max_attempts,
+                                 j.payload_json)[0]);
 }
 
 std::optional<job_record> find_job(pqxx::transaction_base& tx, const std::string& id, bool for_update) {
@@ -75,7 +78,8 @@ std::optional<job_record> start_job(pqxx::transaction_base& tx, const std::strin
                                     int stale_after_ms) {
   return first_job(tx.exec_params(
       std::string("update jobs set status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()), "
-                  "node_id = $2, heartbeat_at = now(), progress = 0, error = null where id = $1::uuid and not "
+                  "attempt_started_at = now(), node_id = $2, heartbeat_at = now(), progress = 0, error = null, "
+                  "due_at = null where id = $1::uuid and not "
                   "cancel_requested and (status in ('queued', 'retrying') or (status = 'running' and heartbeat_at < "
                   "now() - make_interval(secs => $3::float8 / 1000))) returning ") + job_columns,
       id, node_id, stale_after_ms));
@@ -95,12 +99,67 @@ void set_job_progress(pqxx::transaction_base& tx, const std::string& id, int pro
 }
 
 void set_job_status(pqxx::transaction_base& tx, const std::string& id, const std::string& status,
-                    const std::optional<std::string>& error) {
+                    const std::optional<std::string>& error, int due_in_ms) {
   bool terminal = status == "succeeded" || status == "failed" || status == "cancelled";
   tx.exec_params(
       "update jobs set status = $2, error = $3, progress = case when $2 = 'succeeded' then 100 else progress end, "
-      "completed_at = case when $4 then now() else completed_at end where id = $1::uuid",
-      id, status, error, terminal);
+      "completed_at = case when $4 then now() else completed_at end, "
+      "due_at = case when $2 = 'retrying' then now() + make_interval(secs => $5::float8 / 1000) else null end, "
+      "published_at = case when $2 = 'retrying' then now() else published_at end where id = $1::uuid",
+      id, status, error, terminal, due_in_ms);
+}
+
+long long attempt_duration_ms(pqxx::transaction_base& tx, const std::string& id) {
+  auto res = tx.exec_params(
+      "select coalesce((extract(epoch from now() - attempt_started_at) * 1000)::bigint, 0) from jobs where id = $1::uuid", id);
+  return res.empty() ? 0 : res[0][0].as<long long>();
+}
+
+std::vector<job_event_record> job_history(pqxx::transaction_base& tx, const std::string& id) {
+  std::vector<job_event_record> out;
+  for (const auto& r : tx.exec_params("select status, step, detail::text, sf_ts(at) from job_events where job_id = $1::uuid "
+                                      "order by id", id))
+    out.push_back({r[0].as<std::string>(), detail::opt_text(r[1]), detail::opt_text(r[2]), r[3].as<std::string>()});
+  return out;
+}
+
+std::vector<job_record> stale_running_jobs(pqxx::transaction_base& tx, int stale_after_ms, int limit) {
+  std::vector<job_record> out;
+  for (const auto& r : tx.exec_params(std::string("select ") + job_columns +
+                                          " from jobs where status = 'running' and heartbeat_at < now() - "
+                                          "make_interval(secs => $1::float8 / 1000) order by heartbeat_at limit $2",
+                                      stale_after_ms, limit))
+    out.push_back(read_job(r));
+  return out;
+}
+
+std::vector<job_record> waiting_jobs(pqxx::transaction_base& tx, const std::string& lane, int older_than_ms, int limit) {
+  std::vector<job_record> out;
+  for (const auto& r : tx.exec_params(std::string("select ") + job_columns +
+                                          " from jobs where lane = $1 and not cancel_requested and ((status = 'queued' "
+                                          "and published_at < now() - make_interval(secs => $2::float8 / 1000)) or "
+                                          "(status = 'retrying' and due_at < now() - make_interval(secs => $2::float8 / "
+                                          "1000))) order by published_at limit $3",
+                                      lane, older_than_ms, limit))
+    out.push_back(read_job(r));
+  return out;
+}
+
+void mark_published(pqxx::transaction_base& tx, const std::string& id) {
+  tx.exec_params("update jobs set published_at = now() where id = $1::uuid", id);
+}
+
+std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx) {
+  std::vector<lane_db_stats> out;
+  for (const auto& r : tx.exec(
+           "select lane, count(*) filter (where status in ('queued', 'retrying')), "
+           "count(*) filter (where status = 'running'), "
+           "count(*) filter (where status = 'failed' and completed_at > now() - interval '1 hour'), "
+           "coalesce(extract(epoch from now() - min(created_at) filter (where status in ('queued', 'retrying'))), 0) "
+           "from jobs group by lane"))
+    out.push_back({r[0].as<std::string>(), r[1].as<long long>(), r[2].as<long long>(), r[3].as<long long>(),
+                   r[4].as<double>()});
+  return out;
 }
 
 void heartbeat_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
@@ -120,7 +179,7 @@ void request_cancel(pqxx::transaction_base& tx, const std::string& id) {
 
 void requeue_job(pqxx::transaction_base& tx, const std::string& id) {
   tx.exec_params("update jobs set status = 'queued', attempt = 0, error = null, progress = 0, completed_at = null, "
-                 "cancel_requested = false where id = $1::uuid", id);
+                 "cancel_requested = false, published_at = now(), due_at = null where id = $1::uuid", id);
 }
 
 }  // namespace sf::storage

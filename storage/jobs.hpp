@@ -14,6 +14,7 @@ struct new_job {
   std::string kind;
   std::string lane;
   int max_attempts = 3;
+  std::string payload_json = "{}";
 };
 
 job_record create_job(pqxx::transaction_base& tx, const new_job& j);
@@ -31,9 +32,28 @@ std::optional<job_record> start_job(pqxx::transaction_base& tx, const std::strin
 // True when a `running` row's heartbeat is older than `stale_after_ms`.
 bool heartbeat_stale(pqxx::transaction_base& tx, const std::string& id, int stale_after_ms);
 void set_job_progress(pqxx::transaction_base& tx, const std::string& id, int progress, const std::string& step);
-// Terminal or retrying states; `error` kept for failed and retrying.
+// Terminal or retrying states; `error` kept for failed and retrying. A retrying job is due
+// again after `due_in_ms`.
 void set_job_status(pqxx::transaction_base& tx, const std::string& id, const std::string& status,
-                    const std::optional<std::string>& error);
+                    const std::optional<std::string>& error, int due_in_ms = 0);
+// Milliseconds since the current attempt started (0 when not running).
+long long attempt_duration_ms(pqxx::transaction_base& tx, const std::string& id);
+std::vector<job_event_record> job_history(pqxx::transaction_base& tx, const std::string& id);
+
+// For the sweep: running jobs whose heartbeat stopped, and waiting jobs whose message has
+// been out longer than `older_than_ms` (queued) or that are overdue by that much (retrying).
+std::vector<job_record> stale_running_jobs(pqxx::transaction_base& tx, int stale_after_ms, int limit);
+std::vector<job_record> waiting_jobs(pqxx::transaction_base& tx, const std::string& lane, int older_than_ms, int limit);
+void mark_published(pqxx::transaction_base& tx, const std::string& id);
+
+struct lane_db_stats {
+  std::string lane;
+  long long waiting = 0;
+  long long running = 0;
+  long long failed_last_hour = 0;
+  double oldest_waiting_age_s = 0;
+};
+std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx);
 void heartbeat_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids);
 bool cancel_requested(pqxx::transaction_base& tx, const std::string& id);
 void request_cancel(pqxx::transaction_base& tx, const std::string& id);

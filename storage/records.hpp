@@ -86,9 +86,19 @@ struct job_record {
   std::optional<std::string> current_step;
   std::optional<std::string> error;
   bool cancel_requested = false;
+  std::string payload_json = "{}";
+  std::optional<std::string> node_id;
   std::string created_at;
   std::optional<std::string> started_at;
   std::optional<std::string> completed_at;
+};
+
+// One line of a job's history (its events, with or without a course).
+struct job_event_record {
+  std::string status;
+  std::optional<std::string> step;
+  std::optional<std::string> detail_json;
+  std::string at;
 };
 
 struct event_record {

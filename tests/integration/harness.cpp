@@ -100,6 +100,16 @@ int node_process::terminate(std::chrono::seconds wait) {
   return -1;
 }
 
+bool node_process::alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
 void node_process::kill_hard() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
@@ -148,6 +158,122 @@ course_feed follow_course(client::ws_client& ws, std::chrono::seconds limit) {
     }
   }
   return feed;
+}
+
+}  // namespace sf::test
+
+namespace sf::test {
+
+user::user(const client::endpoint& ep, const std::string& email, const std::string& password) : http(ep) {
+  auto r = http.request("POST", "/v1/auth/login", nlohmann::json{{"email", email}, {"password", password}}.dump());
+  REQUIRE(r);
+  REQUIRE(r.value().status == 200);
+  auto j = parse(r.value().body);
+  id = j["user_id"];
+  token = j["token"];
+  http.set_token(token);
+}
+
+user::user(const client::endpoint& ep, const user& same) : http(ep), id(same.id), token(same.token) {
+  http.set_token(token);
+}
+
+user make_admin(const client::endpoint& ep, const std::string& tag) {
+  auto email = unique_email(tag);
+  std::string password = "admin passphrase 42";
+  std::string cmd = std::string("echo '") + password + "' | " + SF_BINARY + " admin create-user " + email + " --admin >/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  return user(ep, email, password);
+}
+
+std::string unique_namespace(const std::string& tag) {
+  static std::atomic<int> n{0};
+  return "t" + std::to_string(getpid()) + "_" + std::to_string(n++) + "_" + tag;
+}
+
+std::map<std::string, std::string> runtime_env(const std::string& ns, std::map<std::string, std::string> extra) {
+  std::map<std::string, std::string> env{
+      {"STUDYFORGE_NATS_NAMESPACE", ns},
+      {"STUDYFORGE_ENABLE_PROBE_JOBS", "true"},
+      {"STUDYFORGE_HEARTBEAT_MS", "200"},
+      {"STUDYFORGE_ACK_WAIT_S", "2"},
+      {"STUDYFORGE_SWEEP_INTERVAL_S", "1"},
+      {"STUDYFORGE_JOBS_PROBE_BACKOFF_S", "0,1,1"},
+  };
+  for (auto& [k, v] : extra) env[k] = v;
+  return env;
+}
+
+nats_process::nats_process() {
+  port_ = free_port();
+  store_ = std::string(std::getenv("STUDYFORGE_DATA_DIR") ? std::getenv("STUDYFORGE_DATA_DIR") : "/tmp") + "/nats-" +
+           std::to_string(port_);
+  start();
+}
+
+nats_process::~nats_process() { stop(); }
+
+void nats_process::start() {
+  pid_ = fork();
+  if (pid_ == 0) {
+    FILE* out = std::fopen((store_ + ".log").c_str(), "a");
+    if (out) {
+      dup2(fileno(out), 1);
+      dup2(fileno(out), 2);
+    }
+    auto port = std::to_string(port_);
+    execlp("nats-server", "nats-server", "-js", "-a", "127.0.0.1", "-p", port.c_str(), "-sd", store_.c_str(),
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < until) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port_);
+    bool up = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    if (up) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL("nats-server did not start");
+}
+
+void nats_process::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+nlohmann::json wait_for_job(user& u, const std::string& job_id, std::chrono::seconds limit) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  nlohmann::json job;
+  while (std::chrono::steady_clock::now() < until) {
+    job = u.get("/v1/jobs/" + job_id);
+    std::string status = job["status"];
+    if (status == "succeeded" || status == "failed" || status == "cancelled") return job;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FAIL("job " << job_id << " did not end; last seen: " << job.dump());
+  return job;
+}
+
+std::string submit_probe(user& u, const std::string& lane, const nlohmann::json& payload) {
+  return u.call("POST", "/v1/admin/probe-jobs", {{"lane", lane}, {"payload", payload}}, 202)["job_id"];
+}
+
+double millis_between(const std::string& from, const std::string& to) {
+  auto parse_time = [](const std::string& t) {
+    std::tm tm{};
+    strptime(t.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    double ms = std::stod(t.substr(20, 3));
+    return static_cast<double>(timegm(&tm)) * 1000.0 + ms;
+  };
+  return parse_time(to) - parse_time(from);
 }
 
 }  // namespace sf::test

@@ -29,6 +29,8 @@ class node_process {
 
   client::endpoint endpoint() const { return {"127.0.0.1", port_}; }
   int pid() const { return pid_; }
+  // False once the process has exited (it is reaped then).
+  bool alive();
   // SIGTERM and wait; returns the exit status.
   int terminate(std::chrono::seconds wait = std::chrono::seconds(60));
   void kill_hard();
@@ -45,6 +47,10 @@ struct user {
   std::string id;
   std::string token;
   user(const client::endpoint& ep, const std::string& tag);
+  // Signs in an existing account.
+  user(const client::endpoint& ep, const std::string& email, const std::string& password);
+  // The same account through another node.
+  user(const client::endpoint& ep, const user& same);
   nlohmann::json call(const std::string& method, const std::string& target, const nlohmann::json& body, int expect);
   nlohmann::json get(const std::string& target, int expect = 200) { return call("GET", target, nullptr, expect); }
 };
@@ -58,5 +64,37 @@ struct course_feed {
   std::string final_status;
 };
 course_feed follow_course(client::ws_client& ws, std::chrono::seconds limit);
+
+}  // namespace sf::test
+
+namespace sf::test {
+
+// Settings for nodes of one test: their own bus namespace, probe jobs on, fast heartbeats.
+std::map<std::string, std::string> runtime_env(const std::string& ns, std::map<std::string, std::string> extra = {});
+std::string unique_namespace(const std::string& tag);
+
+// An admin account (made with `studyforge admin create-user --admin`), signed in.
+user make_admin(const client::endpoint& ep, const std::string& tag);
+
+// A nats-server of the test's own, for tests that stop and start it.
+class nats_process {
+ public:
+  nats_process();
+  ~nats_process();
+  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+  void start();
+  void stop();
+
+ private:
+  int pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::string store_;
+};
+
+// Waits until the job is in an end state; returns it.
+nlohmann::json wait_for_job(user& u, const std::string& job_id, std::chrono::seconds limit = std::chrono::seconds(60));
+std::string submit_probe(user& u, const std::string& lane, const nlohmann::json& payload);
+// Milliseconds between two RFC 3339 times of the API.
+double millis_between(const std::string& from, const std::string& to);
 
 }  // namespace sf::test

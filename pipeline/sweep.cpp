@@ -1,0 +1,61 @@
+#include "pipeline/sweep.hpp"
+
+#include <ctime>
+#include <pqxx/pqxx>
+
+#include "pipeline/jobs.hpp"
+#include "storage/jobs.hpp"
+
+namespace sf::pipeline {
+namespace {
+
+constexpr int batch = 200;
+
+// A fresh message id: the old one may still sit in the dedup window.
+std::string redelivery_id(const std::string& job_id, const char* why) {
+  return job_id + ":" + why + ":" + std::to_string(std::time(nullptr));
+}
+
+}  // namespace
+
+result<sweep_report> sweep(services& s, int stale_after_ms, int lost_after_ms) {
+  sweep_report report;
+  try {
+    std::vector<storage::job_record> stale;
+    {
+      auto conn = s.db.acquire();
+      pqxx::read_transaction tx(*conn);
+      stale = storage::stale_running_jobs(tx, stale_after_ms, batch);
+    }
+    for (const auto& job : stale) {
+      bool last = job.attempt >= job.max_attempts;
+      error why = last ? error{errc::internal, "poison: its node stopped on every attempt"}
+                       : error{errc::transient, "stale: its node stopped sending heartbeats"};
+      BOOST_OUTCOME_TRYV(commit_failure(s, job, why, last));
+      if (last) {
+        ++report.stale_failed;
+        continue;
+      }
+      if (s.bus.publish_job(job.lane, job.kind, job.id, redelivery_id(job.id, "stale"))) ++report.stale_requeued;
+    }
+
+    for (const char* lane : config::lane_names) {
+      auto stats = s.bus.stats(lane);
+      // Only an idle lane proves a message is missing: a busy one may just not have got to it.
+      if (!stats || stats.value().pending > 0 || stats.value().in_flight > 0) continue;
+      auto conn = s.db.acquire();
+      pqxx::work tx(*conn);
+      for (const auto& job : storage::waiting_jobs(tx, lane, lost_after_ms, batch)) {
+        if (!s.bus.publish_job(job.lane, job.kind, job.id, redelivery_id(job.id, "sweep"))) break;
+        storage::mark_published(tx, job.id);
+        ++report.republished;
+      }
+      tx.commit();
+    }
+  } catch (const std::exception& e) {
+    return boost::outcome_v2::failure(storage::classify(e));
+  }
+  return report;
+}
+
+}  // namespace sf::pipeline

@@ -1,0 +1,274 @@
+// The durable job runtime against real PostgreSQL and nats-server: retries, cancellation,
+// time limits, supervision, lane isolation, node death, NATS outages, SIGTERM, lost messages.
+#include <nats/nats.h>
+#include <signal.h>
+
+#include <set>
+#include <thread>
+
+#include "harness.hpp"
+
+using namespace sf::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+int count_status(const json& events, const std::string& status) {
+  int n = 0;
+  for (const auto& e : events["events"]) n += e["status"] == status;
+  return n;
+}
+
+json wait_until_running(user& u, const std::string& job_id) {
+  for (int i = 0; i < 400; ++i) {
+    auto job = u.get("/v1/jobs/" + job_id);
+    if (job["status"] == "running") return job;
+    std::this_thread::sleep_for(25ms);
+  }
+  FAIL("job " << job_id << " never started");
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("transient errors are retried with backoff, permanent ones are not", "[runtime]") {
+  node_process node(runtime_env(unique_namespace("retry")));
+  auto admin = make_admin(node.endpoint(), "retry");
+
+  auto flaky = submit_probe(admin, "generate", {{"fail_times", 2}});
+  auto broken = submit_probe(admin, "generate", {{"fail_times", 99}});
+  auto invalid = submit_probe(admin, "generate", {{"fail_times", 99}, {"error", "permanent"}});
+
+  auto j = wait_for_job(admin, flaky);
+  CHECK(j["status"] == "succeeded");
+  CHECK(j["attempt"] == 3);
+  auto history = admin.get("/v1/jobs/" + flaky + "/events");
+  CHECK(count_status(history, "retrying") == 2);
+  CHECK(count_status(history, "running") == 3);
+  CHECK(count_status(history, "succeeded") == 1);
+  for (const auto& e : history["events"]) {
+    if (e["status"] != "retrying") continue;
+    CHECK(e["detail"]["error"].get<std::string>().find("probe failure") != std::string::npos);
+    CHECK(e["detail"]["duration_ms"].is_number());
+    CHECK(e["detail"]["node"].is_string());
+  }
+
+  j = wait_for_job(admin, broken);
+  CHECK(j["status"] == "failed");
+  CHECK(j["attempt"] == 3);
+  CHECK(j["error"].get<std::string>().find("attempt 3") != std::string::npos);
+
+  j = wait_for_job(admin, invalid);
+  CHECK(j["status"] == "failed");
+  CHECK(j["attempt"] == 1);
+}
+
+TEST_CASE("cancellation of a queued and of a running job", "[runtime]") {
+  // This node runs no chat jobs, so a chat job stays queued.
+  node_process node(runtime_env(unique_namespace("cancel"), {{"STUDYFORGE_LANES_CHAT_CONCURRENCY", "0"}}));
+  auto admin = make_admin(node.endpoint(), "cancel");
+
+  auto queued = submit_probe(admin, "chat", {{"sleep_ms", 10}});
+  auto r = admin.call("DELETE", "/v1/jobs/" + queued, nullptr, 200);
+  CHECK(r["status"] == "cancelled");
+  CHECK(admin.get("/v1/jobs/" + queued)["status"] == "cancelled");
+  admin.call("DELETE", "/v1/jobs/" + queued, nullptr, 409);
+
+  auto running = submit_probe(admin, "generate", {{"sleep_ms", 60000}});
+  wait_until_running(admin, running);
+  auto asked = std::chrono::steady_clock::now();
+  r = admin.call("DELETE", "/v1/jobs/" + running, nullptr, 202);
+  CHECK(r["status"] == "cancelling");
+  auto j = wait_for_job(admin, running, 5s);
+  auto took = std::chrono::steady_clock::now() - asked;
+  CHECK(j["status"] == "cancelled");
+  CHECK(took < 1s);
+}
+
+TEST_CASE("time limits end a job as failed and the lane goes on", "[runtime]") {
+  node_process node(runtime_env(unique_namespace("limits"),
+                                {{"STUDYFORGE_JOBS_PROBE_SOFT_LIMIT_S", "1"}, {"STUDYFORGE_JOBS_PROBE_HARD_LIMIT_S", "2"}}));
+  auto admin = make_admin(node.endpoint(), "limits");
+
+  auto polite = submit_probe(admin, "generate", {{"sleep_ms", 60000}});  // stops at a checkpoint
+  auto stuck = submit_probe(admin, "generate", {{"hang_ms", 8000}});     // never looks up
+  auto a = wait_for_job(admin, polite, 10s);
+  CHECK(a["status"] == "failed");
+  CHECK(a["error"].get<std::string>().rfind("time_limit", 0) == 0);
+  auto b = wait_for_job(admin, stuck, 10s);
+  CHECK(b["status"] == "failed");
+  CHECK(b["error"].get<std::string>().find("time_limit") != std::string::npos);
+  CHECK(millis_between(b["started_at"], b["completed_at"]) < 4000);
+
+  auto after = submit_probe(admin, "generate", {{"sleep_ms", 10}});
+  CHECK(wait_for_job(admin, after, 10s)["status"] == "succeeded");
+}
+
+TEST_CASE("a job actor that dies is noticed by its supervisor", "[runtime]") {
+  node_process node(runtime_env(unique_namespace("crash")));
+  auto admin = make_admin(node.endpoint(), "crash");
+  auto crashing = submit_probe(admin, "generate", {{"crash", true}});
+  auto j = wait_for_job(admin, crashing, 20s);
+  CHECK(j["status"] == "failed");
+  CHECK(j["attempt"] == 3);
+  CHECK(j["error"].get<std::string>().find("actor stopped") != std::string::npos);
+  auto after = submit_probe(admin, "generate", {{"sleep_ms", 10}});
+  CHECK(wait_for_job(admin, after, 10s)["status"] == "succeeded");
+}
+
+TEST_CASE("interactive work never waits behind bulk work", "[runtime]") {
+  node_process node(runtime_env(unique_namespace("lanes"), {{"STUDYFORGE_LANES_OCR_CONCURRENCY", "2"}}));
+  auto admin = make_admin(node.endpoint(), "lanes");
+  std::vector<std::string> bulk;
+  for (int i = 0; i < 6; ++i) bulk.push_back(submit_probe(admin, "ocr", {{"sleep_ms", 3000}}));
+  wait_until_running(admin, bulk[0]);
+  auto chat = submit_probe(admin, "chat", json::object());
+  auto j = wait_for_job(admin, chat, 10s);
+  CHECK(j["status"] == "succeeded");
+  INFO("enqueue to start: " << millis_between(j["created_at"], j["started_at"]) << " ms");
+  CHECK(millis_between(j["created_at"], j["started_at"]) < 100);
+  CHECK(admin.get("/v1/jobs/" + bulk.back())["status"] == "queued");  // the ocr lane is full
+}
+
+TEST_CASE("killing a node loses no job and doubles none", "[runtime][slow]") {
+  auto ns = unique_namespace("kill");
+  auto env = runtime_env(ns, {{"STUDYFORGE_LANES_GENERATE_CONCURRENCY", "4"}});
+  node_process a(env), b(env);
+  auto admin = make_admin(a.endpoint(), "kill");
+  std::vector<std::string> jobs;
+  for (int i = 0; i < 50; ++i) jobs.push_back(submit_probe(admin, "generate", {{"sleep_ms", 1000}}));
+
+  // Wait until the victim holds jobs, then kill it without warning.
+  std::string victim = "test-" + std::to_string(a.endpoint().port);
+  bool holds = false;
+  for (int i = 0; i < 200 && !holds; ++i) {
+    auto running = admin.get("/v1/jobs?status=running");
+    for (const auto& j : running["jobs"]) holds |= j["node_id"] == victim;
+    if (!holds) std::this_thread::sleep_for(25ms);
+  }
+  REQUIRE(holds);
+  a.kill_hard();
+
+  user survivor(b.endpoint(), admin);
+  int taken_over = 0;
+  for (const auto& id : jobs) {
+    auto j = wait_for_job(survivor, id, 120s);
+    CHECK(j["status"] == "succeeded");
+    CHECK(count_status(survivor.get("/v1/jobs/" + id + "/events"), "succeeded") == 1);
+    taken_over += j["attempt"].get<int>() > 1;
+  }
+  CHECK(taken_over > 0);  // the kill really interrupted jobs, and they were run again
+}
+
+TEST_CASE("with NATS down a submission is refused, and works again once NATS is back", "[runtime]") {
+  nats_process nats;
+  auto env = runtime_env(unique_namespace("outage"));
+  env["STUDYFORGE_NATS_URL"] = nats.url();
+  node_process node(env);
+  auto admin = make_admin(node.endpoint(), "outage");
+  CHECK(wait_for_job(admin, submit_probe(admin, "generate", json::object()))["status"] == "succeeded");
+
+  nats.stop();
+  std::this_thread::sleep_for(300ms);
+  auto r = admin.http.request("POST", "/v1/admin/probe-jobs", json{{"lane", "generate"}}.dump());
+  REQUIRE(r);
+  CHECK(r.value().status == 503);
+  auto queued = admin.get("/v1/jobs?status=queued");
+  CHECK(queued["jobs"].empty());  // nothing claims to be queued
+  CHECK(admin.get("/health")["nats"] == "down");
+
+  nats.start();
+  std::string id;
+  for (int i = 0; i < 100 && id.empty(); ++i) {
+    auto again = admin.http.request("POST", "/v1/admin/probe-jobs", json{{"lane", "generate"}}.dump());
+    if (again && again.value().status == 202) id = parse(again.value().body)["job_id"];
+    else std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE_FALSE(id.empty());
+  CHECK(wait_for_job(admin, id, 30s)["status"] == "succeeded");
+}
+
+TEST_CASE("SIGTERM lets running jobs finish and loses nothing", "[runtime]") {
+  auto env = runtime_env(unique_namespace("sigterm"));
+  node_process stays(env);
+  auto admin = make_admin(stays.endpoint(), "sigterm");
+  std::vector<std::string> jobs;
+  std::string leaving_id;
+  {
+    node_process leaves(env);
+    leaving_id = "test-" + std::to_string(leaves.endpoint().port);
+    for (int i = 0; i < 8; ++i) jobs.push_back(submit_probe(admin, "generate", {{"sleep_ms", 1500}}));
+    bool busy = false;
+    for (int i = 0; i < 200 && !busy; ++i) {
+      auto running = admin.get("/v1/jobs?status=running");
+      for (const auto& j : running["jobs"]) busy |= j["node_id"] == leaving_id;
+      if (!busy) std::this_thread::sleep_for(25ms);
+    }
+    REQUIRE(busy);
+    CHECK(leaves.terminate() == 0);
+  }
+  int finished_by_leaver = 0;
+  for (const auto& id : jobs) {
+    auto j = wait_for_job(admin, id, 60s);
+    CHECK(j["status"] == "succeeded");
+    finished_by_leaver += j["node_id"] == leaving_id;
+  }
+  CHECK(finished_by_leaver > 0);  // its in-flight jobs finished within the grace period
+}
+
+TEST_CASE("a job whose message JetStream lost is found by the sweep", "[runtime]") {
+  auto ns = unique_namespace("sweep");
+  // First a node that runs nothing: the job's message just waits in the stream.
+  auto idle = runtime_env(ns, {{"STUDYFORGE_LANES_GENERATE_CONCURRENCY", "0"}, {"STUDYFORGE_LANES_SCHEDULED_CONCURRENCY", "0"}});
+  node_process quiet(idle);
+  auto admin = make_admin(quiet.endpoint(), "sweep");
+  auto id = submit_probe(admin, "generate", json::object());
+
+  // Lose the message, as JetStream has been seen to under faults.
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, std::getenv("STUDYFORGE_NATS_URL")) == NATS_OK);
+  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
+  std::string stream;
+  for (char c : ns) stream += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  REQUIRE(js_PurgeStream(js, (stream + "_JOBS").c_str(), nullptr, nullptr) == NATS_OK);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+
+  node_process worker(runtime_env(ns));
+  auto j = wait_for_job(admin, id, 30s);
+  CHECK(j["status"] == "succeeded");
+}
+
+TEST_CASE("a job that kills its node every time is parked as poison", "[runtime][slow]") {
+  auto env = runtime_env(unique_namespace("poison"));
+  auto died = [](node_process& n, std::chrono::seconds within) {
+    auto until = std::chrono::steady_clock::now() + within;
+    while (std::chrono::steady_clock::now() < until) {
+      if (!n.alive()) return true;
+      std::this_thread::sleep_for(25ms);
+    }
+    return false;
+  };
+  std::string id;
+  std::unique_ptr<user> admin;
+  {
+    node_process first(env);
+    admin = std::make_unique<user>(make_admin(first.endpoint(), "poison"));
+    id = submit_probe(*admin, "generate", {{"abort", true}});
+    REQUIRE(died(first, 10s));
+  }
+  // Each fresh node takes the next attempt and dies of it, until the job is parked.
+  for (int round = 0; round < 5; ++round) {
+    node_process next(env);
+    user watcher(next.endpoint(), *admin);
+    if (!died(next, 8s)) {
+      auto j = wait_for_job(watcher, id, 10s);
+      CHECK(j["status"] == "failed");
+      CHECK(j["error"].get<std::string>().find("poison") != std::string::npos);
+      return;
+    }
+  }
+  FAIL("the poison job was never parked");
+}
