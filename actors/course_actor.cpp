@@ -5,17 +5,15 @@
 namespace sf::actors {
 namespace {
 
-constexpr auto idle_after = std::chrono::seconds(60);
-
 //   idle --commit--> committing --reply--> idle --60 s--> retiring --exit--> gone
-caf::behavior course_actor(caf::event_based_actor* self, caf::actor registry, std::string course_id) {
+caf::behavior course_actor(caf::event_based_actor* self, caf::actor registry, std::string course_id, int idle_s) {
   self->set_default_handler(caf::print_and_drop);
   return {
       [](commit_atom, commit_ptr req) -> commit_ptr {
         req->outcome = req->apply();
         return req;
       },
-      caf::after(idle_after) >> [=] { self->send(registry, retire_atom::value, course_id); },
+      caf::after(std::chrono::seconds(idle_s)) >> [=] { self->send(registry, retire_atom::value, course_id); },
   };
 }
 
@@ -25,7 +23,7 @@ struct registry_state {
 
 }  // namespace
 
-caf::behavior course_registry(caf::event_based_actor* self) {
+caf::behavior course_registry(caf::event_based_actor* self, int idle_s) {
   auto state = std::make_shared<registry_state>();
   self->set_default_handler(caf::print_and_drop);
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -40,7 +38,7 @@ caf::behavior course_registry(caf::event_based_actor* self) {
         auto& a = state->courses[id];
         if (!a) {
           // Detached: its transactions block on PostgreSQL.
-          a = self->spawn<caf::detached + caf::monitored>(course_actor, caf::actor_cast<caf::actor>(self), id);
+          a = self->spawn<caf::detached + caf::monitored>(course_actor, caf::actor_cast<caf::actor>(self), id, idle_s);
         }
         return a;
       },

@@ -7,7 +7,8 @@ namespace sf::actors {
 
 // Hands out the course actor of a course (spawning it on demand). Idle course actors
 // retire through the registry, so it never hands out one that is about to quit.
-caf::behavior course_registry(caf::event_based_actor* self);
+// Course actors retire after `idle_s` seconds without work.
+caf::behavior course_registry(caf::event_based_actor* self, int idle_s);
 
 // Runs `fn` in the turn of the course's actor; commits directly when there is no course.
 result<void> commit_in_course(caf::blocking_actor* self, const caf::actor& registry, const std::string& course_id,

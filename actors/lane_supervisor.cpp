@@ -47,7 +47,7 @@ struct lane_state {
   bool draining = false;
   int capacity = 0;
   std::unordered_map<std::string, running_job> jobs;
-  lane_counters counters;
+  lane_status counters;
 };
 
 std::string kind_of(const std::string& subject) {
@@ -70,6 +70,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
   st->args = std::move(args);
   auto& cfg = st->args.services->cfg;
   st->capacity = cfg.lane(st->args.lane).concurrency;
+  st->counters.lane = st->args.lane;
   st->counters.capacity = st->capacity;
   const int stale_after_ms = 2 * cfg.heartbeat_ms;
   auto log = spdlog::default_logger();
@@ -186,7 +187,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
         }
         self->delayed_send(self, std::chrono::milliseconds(cfg.heartbeat_ms), tick_atom::value);
       },
-      [=](stats_atom) -> lane_counters {
+      [=](stats_atom) -> lane_status {
         st->counters.in_flight = static_cast<int>(st->jobs.size());
         return st->counters;
       },

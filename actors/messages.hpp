@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "actors/runtime.hpp"
 #include "messaging/bus.hpp"
 
 namespace sf::actors {
@@ -48,19 +49,10 @@ struct commit_request {
 };
 using commit_ptr = std::shared_ptr<commit_request>;
 
-struct lane_counters {
-  int in_flight = 0;
-  int capacity = 0;
-  long long started = 0;
-  long long succeeded = 0;
-  long long failed = 0;
-  long long retried = 0;
-};
-
 }  // namespace sf::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::control_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::delivery_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::commit_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::disposition)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::lane_counters)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::lane_status)

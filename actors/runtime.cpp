@@ -53,7 +53,7 @@ runtime::~runtime() {
 result<void> runtime::start() {
   auto& s = p_->services;
   BOOST_OUTCOME_TRYV(s.bus.ensure_jobs_stream());
-  p_->registry = p_->system.spawn(course_registry);
+  p_->registry = p_->system.spawn(course_registry, 60);
   for (const char* name : config::lane_names) {
     messaging::consumer_settings cs{name, std::chrono::seconds(s.cfg.ack_wait_s), 1000};
     BOOST_OUTCOME_TRYV(s.bus.ensure_consumer(cs));
@@ -79,16 +79,7 @@ std::vector<lane_status> runtime::lanes() {
   for (auto& [name, lane] : p_->lanes) {
     lane_status st{name};
     self->request(lane, std::chrono::seconds(2), stats_atom::value)
-        .receive(
-            [&](const lane_counters& c) {
-              st.capacity = c.capacity;
-              st.in_flight = c.in_flight;
-              st.started = c.started;
-              st.succeeded = c.succeeded;
-              st.failed = c.failed;
-              st.retried = c.retried;
-            },
-            [](caf::error&) {});
+        .receive([&](const lane_status& counted) { st = counted; }, [](caf::error&) {});
     out.push_back(st);
   }
   return out;

@@ -9,6 +9,11 @@ namespace sf::utf8 {
 void append(std::string& out, char32_t c);
 std::string encode(std::u32string_view s);
 std::u32string decode(std::string_view s);  // invalid bytes become U+FFFD
+// The code point at byte `i`, advancing `i`; an invalid byte gives U+FFFD and advances by one.
+char32_t next(std::string_view s, std::size_t& i);
+// Well-formed UTF-8: no overlong forms, surrogates or values past U+10FFFF. With
+// `may_be_truncated`, a sequence cut by the end of `s` (a buffer boundary) is accepted.
+bool valid(std::string_view s, bool may_be_truncated = false);
 
 // Number of code points in `s` (the unit of citation offsets).
 std::size_t length(std::string_view s);

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/utf8.hpp"
+
 namespace sf::gen::text {
 
 // Half-open byte range [begin, end) of some page text.
@@ -28,10 +30,10 @@ char32_t to_lower(char32_t c);
 std::string lower(std::string_view s);
 
 // Strict UTF-8 check (no overlong forms, surrogates or values past U+10FFFF).
-bool valid_utf8(std::string_view s);
+inline bool valid_utf8(std::string_view s) { return utf8::valid(s); }
 
 // Decodes the code point at byte `i` (advancing `i`); invalid bytes read as U+FFFD.
-char32_t next_cp(std::string_view s, std::size_t& i);
+inline char32_t next_cp(std::string_view s, std::size_t& i) { return utf8::next(s, i); }
 // The code point that ends just before byte `i` (0 at the start).
 char32_t prev_cp(std::string_view s, std::size_t i);
 

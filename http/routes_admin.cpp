@@ -10,49 +10,30 @@
 namespace sf::http {
 namespace {
 
+// One lane as three sources see it: JetStream, PostgreSQL and this node.
 struct lane_view {
   std::string lane;
-  long long pending = 0, in_flight = 0, redelivered = 0, waiting_consumers = 0;
-  long long db_waiting = 0, db_running = 0, failed_last_hour = 0;
-  double oldest_pending_age_s = 0;
-  // this node's own counters
-  int capacity = 0, local_in_flight = 0;
-  long long started = 0, succeeded = 0, failed = 0, retried = 0;
+  messaging::lane_stats bus;
+  storage::lane_db_stats db;
+  actors::lane_status node;
 };
 
 std::vector<lane_view> collect(api_deps& d) {
   std::map<std::string, lane_view> lanes;
-  for (const char* name : config::lane_names) lanes[name].lane = name;
-  for (auto& [name, v] : lanes) {
-    if (auto st = d.services.bus.stats(name)) {
-      v.pending = static_cast<long long>(st.value().pending);
-      v.in_flight = st.value().in_flight;
-      v.redelivered = st.value().redelivered;
-      v.waiting_consumers = st.value().waiting;
-    }
+  for (const char* name : config::lane_names) {
+    auto& v = lanes[name];
+    v.lane = name;
+    if (auto st = d.services.bus.stats(name)) v.bus = st.value();
   }
   {
     auto conn = d.services.db.acquire();
     pqxx::read_transaction tx(*conn);
-    for (const auto& row : storage::lane_stats(tx)) {
-      auto it = lanes.find(row.lane);
-      if (it == lanes.end()) continue;
-      it->second.db_waiting = row.waiting;
-      it->second.db_running = row.running;
-      it->second.failed_last_hour = row.failed_last_hour;
-      it->second.oldest_pending_age_s = row.oldest_waiting_age_s;
-    }
+    for (auto& row : storage::lane_stats(tx))
+      if (auto it = lanes.find(row.lane); it != lanes.end()) it->second.db = row;
   }
   if (d.runtime)
-    for (const auto& l : d.runtime->lanes()) {
-      auto& v = lanes[l.lane];
-      v.capacity = l.capacity;
-      v.local_in_flight = l.in_flight;
-      v.started = l.started;
-      v.succeeded = l.succeeded;
-      v.failed = l.failed;
-      v.retried = l.retried;
-    }
+    for (auto& l : d.runtime->lanes())
+      if (auto it = lanes.find(l.lane); it != lanes.end()) it->second.node = l;
   std::vector<lane_view> out;
   for (auto& [name, v] : lanes) out.push_back(v);
   return out;
@@ -74,16 +55,16 @@ void add_admin_routes(api& a) {
     auto list = nlohmann::json::array();
     for (const auto& v : collect(d))
       list.push_back({{"lane", v.lane},
-                      {"pending", v.pending},
-                      {"in_flight", v.in_flight},
-                      {"redelivered", v.redelivered},
-                      {"failed", v.failed_last_hour},
-                      {"oldest_pending_age_s", v.oldest_pending_age_s},
-                      {"consumers", v.waiting_consumers},
-                      {"queued_in_db", v.db_waiting},
-                      {"running_in_db", v.db_running},
-                      {"node", {{"capacity", v.capacity}, {"in_flight", v.local_in_flight}, {"started", v.started},
-                                {"succeeded", v.succeeded}, {"failed", v.failed}, {"retried", v.retried}}}});
+                      {"pending", v.bus.pending},
+                      {"in_flight", v.bus.in_flight},
+                      {"redelivered", v.bus.redelivered},
+                      {"failed", v.db.failed_last_hour},
+                      {"oldest_pending_age_s", v.db.oldest_waiting_age_s},
+                      {"consumers", v.bus.waiting},
+                      {"queued_in_db", v.db.waiting},
+                      {"running_in_db", v.db.running},
+                      {"node", {{"capacity", v.node.capacity}, {"in_flight", v.node.in_flight}, {"started", v.node.started},
+                                {"succeeded", v.node.succeeded}, {"failed", v.node.failed}, {"retried", v.node.retried}}}});
     return json_response(200, {{"node_id", d.services.cfg.node_id}, {"lanes", list}});
   });
 
@@ -95,22 +76,25 @@ void add_admin_routes(api& a) {
       for (const auto& v : lanes)
         out += name + "{lane=\"" + v.lane + "\"} " + std::to_string(value(v)) + "\n";
     };
-    series("studyforge_lane_pending", "messages waiting in the lane's stream", "gauge", [](const lane_view& v) { return v.pending; });
+    series("studyforge_lane_pending", "messages waiting in the lane's stream", "gauge", [](const lane_view& v) { return v.bus.pending; });
     series("studyforge_lane_in_flight", "messages delivered and not yet acknowledged, all nodes", "gauge",
-           [](const lane_view& v) { return v.in_flight; });
-    series("studyforge_lane_redelivered", "messages delivered more than once", "gauge", [](const lane_view& v) { return v.redelivered; });
+           [](const lane_view& v) { return v.bus.in_flight; });
+    series("studyforge_lane_redelivered", "messages delivered more than once", "gauge",
+           [](const lane_view& v) { return v.bus.redelivered; });
     series("studyforge_lane_failed_last_hour", "jobs that ended failed in the last hour", "gauge",
-           [](const lane_view& v) { return v.failed_last_hour; });
+           [](const lane_view& v) { return v.db.failed_last_hour; });
     series("studyforge_lane_oldest_pending_age_seconds", "age of the oldest waiting job", "gauge",
-           [](const lane_view& v) { return v.oldest_pending_age_s; });
-    series("studyforge_node_lane_capacity", "jobs this node runs at once in the lane", "gauge", [](const lane_view& v) { return v.capacity; });
-    series("studyforge_node_lane_running", "jobs running on this node", "gauge", [](const lane_view& v) { return v.local_in_flight; });
-    series("studyforge_node_jobs_started_total", "jobs started on this node", "counter", [](const lane_view& v) { return v.started; });
+           [](const lane_view& v) { return v.db.oldest_waiting_age_s; });
+    series("studyforge_node_lane_capacity", "jobs this node runs at once in the lane", "gauge",
+           [](const lane_view& v) { return v.node.capacity; });
+    series("studyforge_node_lane_running", "jobs running on this node", "gauge", [](const lane_view& v) { return v.node.in_flight; });
+    series("studyforge_node_jobs_started_total", "jobs started on this node", "counter", [](const lane_view& v) { return v.node.started; });
     series("studyforge_node_jobs_succeeded_total", "messages acknowledged as done on this node", "counter",
-           [](const lane_view& v) { return v.succeeded; });
+           [](const lane_view& v) { return v.node.succeeded; });
     series("studyforge_node_jobs_retried_total", "messages handed back for another attempt on this node", "counter",
-           [](const lane_view& v) { return v.retried; });
-    series("studyforge_node_jobs_failed_total", "jobs that failed for good on this node", "counter", [](const lane_view& v) { return v.failed; });
+           [](const lane_view& v) { return v.node.retried; });
+    series("studyforge_node_jobs_failed_total", "jobs that failed for good on this node", "counter",
+           [](const lane_view& v) { return v.node.failed; });
     response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = std::move(out);

@@ -79,6 +79,12 @@ std::optional<storage::course_record> owned_course(pqxx::transaction_base& tx, c
   return storage::find_course(tx, c.user->id, c.params[0]);
 }
 
+std::optional<storage::source_record> owned_source(pqxx::transaction_base& tx, call& c) {
+  auto course = owned_course(tx, c);
+  if (!course || !is_uuid(c.params[1])) return std::nullopt;
+  return storage::find_source(tx, course->id, c.params[1]);
+}
+
 response upload_source(pipeline::services& s, call& c) {
   if (!is_uuid(c.params[0])) return not_found(c.req, "course");
   if (c.req.body_file.empty()) return error_response(400, "invalid_argument", "send the file as the request body", c.req);
@@ -173,9 +179,7 @@ void add_course_routes(api& a) {
   a.add("GET", "/v1/courses/{}/sources/{}", true, [&s](call& c) {
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
-    auto course = owned_course(tx, c);
-    if (!course || !is_uuid(c.params[1])) return not_found(c.req, "source");
-    auto src = storage::find_source(tx, course->id, c.params[1]);
+    auto src = owned_source(tx, c);
     if (!src) return not_found(c.req, "source");
     return json_response(200, to_json(*src));
   });
@@ -183,9 +187,7 @@ void add_course_routes(api& a) {
   a.add("GET", "/v1/courses/{}/sources/{}/text", true, [&s](call& c) {
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
-    auto course = owned_course(tx, c);
-    if (!course || !is_uuid(c.params[1])) return not_found(c.req, "source");
-    auto src = storage::find_source(tx, course->id, c.params[1]);
+    auto src = owned_source(tx, c);
     if (!src) return not_found(c.req, "source");
     if (src->status != "extracted") return error_response(409, "not_ready", "the source is " + src->status, c.req);
     auto pages = nlohmann::json::array();

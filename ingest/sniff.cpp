@@ -1,5 +1,7 @@
 #include "ingest/sniff.hpp"
 
+#include "common/utf8.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -18,28 +20,6 @@ std::string lower_prefix(std::string_view s, std::size_t n) {
 bool is_iso_bmff(std::string_view s) { return s.size() >= 12 && s.substr(4, 4) == "ftyp"; }
 
 }  // namespace
-
-bool is_valid_utf8(std::string_view s, bool may_be_truncated) {
-  std::size_t i = 0, n = s.size();
-  while (i < n) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || (len == 2 && c < 0xC2) || (len == 4 && c > 0xF4)) return false;
-    if (i + len > n) return may_be_truncated && n - i < 4;
-    for (std::size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
-    if (len == 3) {
-      auto c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return false;  // overlong, surrogates
-    }
-    if (len == 4) {
-      auto c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) return false;
-    }
-    i += len;
-  }
-  return true;
-}
 
 sniffed sniff(std::string_view s) {
   if (s.empty()) return {media_kind::empty, "application/x-empty"};
@@ -68,7 +48,7 @@ sniffed sniff(std::string_view s) {
 
   std::string_view body = starts(s, "\xef\xbb\xbf") ? s.substr(3) : s;
   bool has_nul = body.find('\0') != std::string_view::npos;
-  if (has_nul || !is_valid_utf8(body, true)) {
+  if (has_nul || !utf8::valid(body, true)) {
     if (starts(s, "\xff\xfe") || starts(s, "\xfe\xff")) return {media_kind::unknown, "text/plain; charset=utf-16"};
     return {media_kind::unknown, "application/octet-stream"};
   }

@@ -15,7 +15,4 @@ struct sniffed {
 // `head` is the start of the file (a few KiB is enough).
 sniffed sniff(std::string_view head);
 
-// True when `s` is valid UTF-8 (a cut final sequence is allowed when `may_be_truncated`).
-bool is_valid_utf8(std::string_view s, bool may_be_truncated = false);
-
 }  // namespace sf::ingest

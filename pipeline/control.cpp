@@ -11,6 +11,17 @@
 #include "storage/sources.hpp"
 
 namespace sf::pipeline {
+namespace {
+
+// The job, locked, if `owner_id` may act on it (empty: an admin, who may act on any).
+std::optional<storage::job_record> lock_owned_job(pqxx::transaction_base& tx, const std::string& owner_id,
+                                                  const std::string& job_id) {
+  auto job = storage::find_job(tx, job_id, true);
+  if (!job || (!owner_id.empty() && job->owner_id != owner_id)) return std::nullopt;
+  return job;
+}
+
+}  // namespace
 
 result<std::string> cancel_job(services& s, const std::string& owner_id, const std::string& job_id) {
   std::string outcome;
@@ -18,8 +29,8 @@ result<std::string> cancel_job(services& s, const std::string& owner_id, const s
   try {
     auto conn = s.db.acquire();
     pqxx::work tx(*conn);
-    auto job = storage::find_job(tx, job_id, true);
-    if (!job || (!owner_id.empty() && job->owner_id != owner_id)) return failure(errc::not_found, "no such job");
+    auto job = lock_owned_job(tx, owner_id, job_id);
+    if (!job) return failure(errc::not_found, "no such job");
     if (job_is_terminal(job->status)) return failure(errc::conflict, "the job already ended: " + job->status);
     storage::request_cancel(tx, job_id);
     journal j(tx);
@@ -53,8 +64,8 @@ result<void> retry_job(services& s, const std::string& owner_id, const std::stri
   try {
     auto conn = s.db.acquire();
     pqxx::work tx(*conn);
-    auto found = storage::find_job(tx, job_id, true);
-    if (!found || (!owner_id.empty() && found->owner_id != owner_id)) return failure(errc::not_found, "no such job");
+    auto found = lock_owned_job(tx, owner_id, job_id);
+    if (!found) return failure(errc::not_found, "no such job");
     if (found->status != "failed") return failure(errc::conflict, "only a failed job can be retried; it is " + found->status);
     job = *found;
     storage::requeue_job(tx, job_id);

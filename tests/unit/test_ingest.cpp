@@ -21,12 +21,12 @@ TEST_CASE("types come from the bytes, not the name") {
 }
 
 TEST_CASE("UTF-8 validation catches what a decoder would choke on") {
-  CHECK(is_valid_utf8("plain"));
-  CHECK(is_valid_utf8("\xe2\x82\xac"));
-  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong
-  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
-  CHECK_FALSE(is_valid_utf8("\xe2\x82"));          // cut
-  CHECK(is_valid_utf8("\xe2\x82", true));          // cut at a buffer boundary is fine
+  CHECK(sf::utf8::valid("plain"));
+  CHECK(sf::utf8::valid("\xe2\x82\xac"));
+  CHECK_FALSE(sf::utf8::valid("\xc0\xaf"));          // overlong
+  CHECK_FALSE(sf::utf8::valid("\xed\xa0\x80"));      // surrogate
+  CHECK_FALSE(sf::utf8::valid("\xe2\x82"));          // cut
+  CHECK(sf::utf8::valid("\xe2\x82", true));          // cut at a buffer boundary is fine
 }
 
 TEST_CASE("lines become paragraphs, hyphenated breaks are joined") {
@@ -55,7 +55,7 @@ TEST_CASE("a real PDF gives its text per page, numbered from 1") {
   for (const auto& p : doc.value().pages) {
     CHECK(p.method == "native");
     CHECK(sf::utf8::length(p.text) > 500);
-    CHECK(is_valid_utf8(p.text));
+    CHECK(sf::utf8::valid(p.text));
   }
 }
 

@@ -1,0 +1,164 @@
+// bench/jobs: no-op jobs through the whole runtime (HTTP submit, PostgreSQL state, JetStream,
+// job actor, late ack), measured against a Celery peer in the same run.
+//
+//   bench_jobs --server http://127.0.0.1:PORT --token T --database URL [--jobs 10000]
+//              [--clients 16] [--rate 200] [--seconds 10] [--peer peer.json]
+//
+// Prints: throughput (jobs/s) for --jobs jobs; submit latency p50/p99 and enqueue-to-start
+// latency p50/p99 at a fixed modest rate; and the ratio to the peer's figures when given.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client/client.hpp"
+
+using clock_type = std::chrono::steady_clock;
+using nlohmann::json;
+
+namespace {
+
+struct options {
+  sf::client::endpoint ep;
+  std::string token, database, peer;
+  int jobs = 10000, clients = 16, rate = 200, seconds = 10;
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+std::string submit(sf::client::http_client& c, double& ms) {
+  auto t0 = clock_type::now();
+  auto r = c.request("POST", "/v1/admin/probe-jobs", R"({"lane":"generate","payload":{}})");
+  ms = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+  if (!r || r.value().status != 202) {
+    std::fprintf(stderr, "submit failed: %s\n", r ? r.value().body.c_str() : r.error().message.c_str());
+    std::exit(1);
+  }
+  return json::parse(r.value().body)["job_id"];
+}
+
+// Waits until none of `ids` is waiting or running; PostgreSQL holds the truth.
+void wait_all_done(pqxx::connection& db, const std::string& id_array) {
+  for (;;) {
+    pqxx::read_transaction tx(db);
+    auto left = tx.exec_params("select count(*) from jobs where id = any($1::uuid[]) and status not in "
+                               "('succeeded', 'failed', 'cancelled')", id_array)[0][0].as<long>();
+    if (left == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::string pg_array(const std::vector<std::string>& ids) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + ids[i];
+  return out + "}";
+}
+
+json throughput(const options& o, pqxx::connection& db) {
+  std::vector<std::string> ids(static_cast<std::size_t>(o.jobs));
+  std::vector<double> latencies(static_cast<std::size_t>(o.jobs));
+  std::atomic<int> next{0};
+  auto t0 = clock_type::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.clients; ++t)
+    threads.emplace_back([&] {
+      sf::client::http_client c(o.ep);
+      c.set_token(o.token);
+      for (int i = next++; i < o.jobs; i = next++) ids[i] = submit(c, latencies[i]);
+    });
+  for (auto& t : threads) t.join();
+  auto submitted = clock_type::now();
+  wait_all_done(db, pg_array(ids));
+  double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
+  pqxx::read_transaction tx(db);
+  auto ok = tx.exec_params("select count(*) from jobs where id = any($1::uuid[]) and status = 'succeeded'",
+                           pg_array(ids))[0][0].as<long>();
+  return {{"jobs", o.jobs},
+          {"succeeded", ok},
+          {"seconds", secs},
+          {"jobs_per_s", o.jobs / secs},
+          {"submit_seconds", std::chrono::duration<double>(submitted - t0).count()},
+          {"submit_p50_ms", percentile(latencies, 0.5)},
+          {"submit_p99_ms", percentile(latencies, 0.99)}};
+}
+
+json fixed_rate(const options& o, pqxx::connection& db) {
+  sf::client::http_client c(o.ep);
+  c.set_token(o.token);
+  int n = o.rate * o.seconds;
+  std::vector<std::string> ids;
+  std::vector<double> latencies;
+  auto start = clock_type::now();
+  for (int i = 0; i < n; ++i) {
+    std::this_thread::sleep_until(start + std::chrono::microseconds(1000000LL * i / o.rate));
+    double ms = 0;
+    ids.push_back(submit(c, ms));
+    latencies.push_back(ms);
+  }
+  wait_all_done(db, pg_array(ids));
+  // Enqueue (the submitting transaction) to start (the job actor's claim), as PostgreSQL saw them.
+  pqxx::read_transaction tx(db);
+  auto r = tx.exec_params(
+      "select percentile_cont(0.5) within group (order by ms), percentile_cont(0.99) within group (order by ms), "
+      "max(ms) from (select extract(epoch from (started_at - created_at)) * 1000 as ms from jobs "
+      "where id = any($1::uuid[])) x",
+      pg_array(ids))[0];
+  return {{"rate_per_s", o.rate},
+          {"jobs", n},
+          {"submit_p50_ms", percentile(latencies, 0.5)},
+          {"submit_p99_ms", percentile(latencies, 0.99)},
+          {"enqueue_to_start_p50_ms", r[0].as<double>()},
+          {"enqueue_to_start_p99_ms", r[1].as<double>()},
+          {"enqueue_to_start_max_ms", r[2].as<double>()}};
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--server") o.ep = *sf::client::parse_url(v);
+    else if (k == "--token") o.token = v;
+    else if (k == "--database") o.database = v;
+    else if (k == "--peer") o.peer = v;
+    else if (k == "--jobs") o.jobs = std::stoi(v);
+    else if (k == "--clients") o.clients = std::stoi(v);
+    else if (k == "--rate") o.rate = std::stoi(v);
+    else if (k == "--seconds") o.seconds = std::stoi(v);
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto o = parse(argc, argv);
+  pqxx::connection db{o.database};
+  json out{{"studyforge", {{"throughput", throughput(o, db)}, {"fixed_rate", fixed_rate(o, db)}}}};
+  if (!o.peer.empty()) {
+    std::ifstream in(o.peer);
+    auto peer = json::parse(in, nullptr, false);
+    if (!peer.is_discarded()) {
+      out["celery"] = peer;
+      double ours = out["studyforge"]["throughput"]["jobs_per_s"];
+      out["ratio_throughput_vs_celery_default"] = ours / peer["default"]["jobs_per_s"].get<double>();
+      out["ratio_throughput_vs_celery_acks_late_prefetch1"] = ours / peer["acks_late_prefetch1"]["jobs_per_s"].get<double>();
+      out["ratio_enqueue_to_start_p99_celery_over_ours"] =
+          peer["fixed_rate"]["enqueue_to_start_p99_ms"].get<double>() /
+          out["studyforge"]["fixed_rate"]["enqueue_to_start_p99_ms"].get<double>();
+    }
+  }
+  std::printf("%s\n", out.dump(2).c_str());
+  return 0;
+}
