@@ -1,6 +1,9 @@
 #include <sodium.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -22,6 +25,12 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Tesseract's OpenMP threads make parallel OCR many times slower, and OpenMP reads its limit
+  // only at process start: set it and start again.
+  if (!std::getenv("OMP_THREAD_LIMIT")) {
+    setenv("OMP_THREAD_LIMIT", "1", 1);
+    execv("/proc/self/exe", argv);  // on failure carry on, slower but correct
+  }
   if (sodium_init() < 0) {
     std::fprintf(stderr, "studyforge: libsodium failed to initialise\n");
     return 1;

@@ -14,7 +14,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
-#include "cli/process_util.hpp"
+#include "common/subprocess.hpp"
 
 namespace sf::cli {
 namespace fs = std::filesystem;
@@ -45,6 +45,15 @@ bool wait_for(const std::function<bool()>& ready, std::chrono::milliseconds limi
 
 bool is_root() { return geteuid() == 0; }
 
+struct cmd_result {
+  int exit_code;
+  std::string output;
+};
+cmd_result run_cmd(const std::vector<std::string>& argv) {
+  auto r = proc::run(argv, std::chrono::minutes(2));
+  return {r.exit_code, r.out + r.err};
+}
+
 // PostgreSQL refuses to run as root: as root, its commands run as the `postgres` user.
 std::vector<std::string> as_postgres(std::vector<std::string> argv) {
   if (!is_root()) return argv;
@@ -61,7 +70,7 @@ std::string pg_bin_dir() {
     return std::stoi(fs::path(a).parent_path().filename().string()) < std::stoi(fs::path(b).parent_path().filename().string());
   });
   if (!found.empty()) return found.back();
-  auto pg_ctl = find_program({"pg_ctl"});
+  auto pg_ctl = proc::find_program({"pg_ctl"});
   return pg_ctl.empty() ? std::string() : fs::path(pg_ctl).parent_path().string();
 }
 
@@ -73,7 +82,7 @@ fs::path pg_dir(const config::settings& s) {
   auto parent = wanted.parent_path();
   std::error_code ec;
   fs::create_directories(parent, ec);
-  if (run_command({"runuser", "-u", "postgres", "--", "test", "-x", parent.string()}).exit_code == 0) return wanted;
+  if (run_cmd({"runuser", "-u", "postgres", "--", "test", "-x", parent.string()}).exit_code == 0) return wanted;
   auto tag = std::to_string(std::hash<std::string>{}(wanted.string()));
   return fs::path("/var/tmp") / ("studyforge-postgres-" + tag);
 }
@@ -85,7 +94,7 @@ std::string pg_url(const config::settings& s, const std::string& db) {
 }
 
 bool pg_running(const std::string& bin, const fs::path& dir) {
-  return fs::exists(dir / "PG_VERSION") && run_command(as_postgres({bin + "/pg_ctl", "-D", dir.string(), "status"})).exit_code == 0;
+  return fs::exists(dir / "PG_VERSION") && run_cmd(as_postgres({bin + "/pg_ctl", "-D", dir.string(), "status"})).exit_code == 0;
 }
 
 result<void> ensure_postgres(config::settings& s, const stack_options& opts) {
@@ -94,10 +103,10 @@ result<void> ensure_postgres(config::settings& s, const stack_options& opts) {
   auto dir = pg_dir(s);
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (is_root()) run_command({"chown", "-R", "postgres:postgres", dir.string()});
+  if (is_root()) run_cmd({"chown", "-R", "postgres:postgres", dir.string()});
   fs::permissions(dir, fs::perms::owner_all, ec);
   if (!fs::exists(dir / "PG_VERSION")) {
-    auto r = run_command(as_postgres({bin + "/initdb", "-D", dir.string(), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+    auto r = run_cmd(as_postgres({bin + "/initdb", "-D", dir.string(), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                                       "--locale=C.UTF-8"}));
     if (r.exit_code != 0) return failure(errc::unavailable, "initdb failed: " + r.output);
   }
@@ -108,7 +117,7 @@ result<void> ensure_postgres(config::settings& s, const stack_options& opts) {
     std::string server_opts = "-c listen_addresses=127.0.0.1 -p " + std::to_string(s.private_postgres_port) + " -k " +
                               dir.string() + " -c max_connections=200";
     if (opts.fast) server_opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-    auto r = run_command(as_postgres({bin + "/pg_ctl", "-D", dir.string(), "-l", (dir / "server.log").string(), "-w",
+    auto r = run_cmd(as_postgres({bin + "/pg_ctl", "-D", dir.string(), "-l", (dir / "server.log").string(), "-w",
                                       "-t", "60", "-o", server_opts, "start"}));
     if (r.exit_code != 0) return failure(errc::unavailable, "PostgreSQL did not start: " + r.output);
   }
@@ -134,16 +143,16 @@ int read_pid(const fs::path& file) {
 result<void> ensure_nats(config::settings& s) {
   auto dir = nats_dir(s);
   auto pid_file = dir / "nats.pid";
-  bool ours = process_alive(read_pid(pid_file));
+  bool ours = proc::alive(read_pid(pid_file));
   if (!ours) {
-    auto server = find_program({"nats-server"});
+    auto server = proc::find_program({"nats-server"});
     if (server.empty()) return failure(errc::unavailable, "nats-server is not installed; run scripts/setup.sh");
     if (port_open(s.private_nats_port))
       return failure(errc::unavailable, "port " + std::to_string(s.private_nats_port) +
                                             " is taken by another program; set private_nats_port");
     std::error_code ec;
     fs::create_directories(dir / "jetstream", ec);
-    if (spawn_detached({server, "-js", "-a", "127.0.0.1", "-p", std::to_string(s.private_nats_port), "-sd",
+    if (proc::spawn_detached({server, "-js", "-a", "127.0.0.1", "-p", std::to_string(s.private_nats_port), "-sd",
                         (dir / "jetstream").string(), "-P", pid_file.string()},
                        (dir / "server.log").string()) != 0)
       return failure(errc::unavailable, "cannot start nats-server");
@@ -170,13 +179,13 @@ result<void> stop_private_stack(const config::settings& s) {
   auto bin = pg_bin_dir();
   auto dir = pg_dir(s);
   if (!bin.empty() && pg_running(bin, dir)) {
-    auto r = run_command(as_postgres({bin + "/pg_ctl", "-D", dir.string(), "-m", "fast", "-w", "stop"}));
+    auto r = run_cmd(as_postgres({bin + "/pg_ctl", "-D", dir.string(), "-m", "fast", "-w", "stop"}));
     if (r.exit_code != 0) return failure(errc::internal, "PostgreSQL did not stop: " + r.output);
   }
   auto pid = read_pid(nats_dir(s) / "nats.pid");
-  if (process_alive(pid)) {
+  if (proc::alive(pid)) {
     kill(pid, SIGTERM);
-    if (!wait_for([&] { return !process_alive(pid); }, std::chrono::seconds(10))) kill(pid, SIGKILL);
+    if (!wait_for([&] { return !proc::alive(pid); }, std::chrono::seconds(10))) kill(pid, SIGKILL);
   }
   return success();
 }
@@ -184,7 +193,7 @@ result<void> stop_private_stack(const config::settings& s) {
 std::string private_stack_status(const config::settings& s) {
   auto bin = pg_bin_dir();
   bool pg = !bin.empty() && pg_running(bin, pg_dir(s));
-  bool nats = process_alive(read_pid(nats_dir(s) / "nats.pid"));
+  bool nats = proc::alive(read_pid(nats_dir(s) / "nats.pid"));
   return std::string("postgres: ") + (pg ? "running on 127.0.0.1:" + std::to_string(s.private_postgres_port) : "stopped") +
          " (" + pg_dir(s).string() + ")\nnats: " +
          (nats ? "running on 127.0.0.1:" + std::to_string(s.private_nats_port) : "stopped") + " (" + nats_dir(s).string() + ")\n";

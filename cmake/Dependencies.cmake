@@ -30,3 +30,10 @@ add_library(beast INTERFACE)
 # Boost 1.74 Asio needs <utility> before it in C++20 (std::exchange).
 target_compile_options(beast INTERFACE -include utility)
 target_link_libraries(beast INTERFACE Boost::headers Threads::Threads)
+
+# pocketsphinx's .pc file names an include directory that does not exist on Debian 12.
+find_library(PS_LIB pocketsphinx REQUIRED)
+find_library(SB_LIB sphinxbase REQUIRED)
+add_library(pocketsphinx INTERFACE)
+target_include_directories(pocketsphinx INTERFACE /usr/include/pocketsphinx /usr/include/x86_64-linux-gnu/sphinxbase)
+target_link_libraries(pocketsphinx INTERFACE ${PS_LIB} ${SB_LIB})

@@ -57,6 +57,24 @@ struct settings {
   int sweep_interval_s = 10;     // how often some node looks for stale jobs and lost messages
   bool enable_probe_jobs = false;  // admin-submitted test and benchmark jobs (POST /v1/admin/probe-jobs)
 
+  // extraction
+  int ocr_threads = 2;  // pages OCRed at once by one OCR job
+  int ocr_dpi = 300;
+  std::string ocr_language = "eng";
+  std::uint64_t max_image_pixels = 100'000'000;
+  std::uint64_t max_page_pixels = 40'000'000;
+  std::uint64_t mupdf_memory_bytes = 1ull << 30;
+  int video_segment_s = 60;
+  int video_frame_interval_s = 10;
+  int video_max_frames = 120;
+  int video_max_duration_s = 4 * 3600;
+
+  // moderation
+  int moderation_min_chars = 40;
+  int moderation_min_ocr_confidence = 30;
+  std::vector<std::string> blocked_terms;
+  int purge_rejected_after_s = 86400;
+
   // generation
   int flashcards_count = 20;
   int quiz_questions = 10;

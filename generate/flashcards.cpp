@@ -169,8 +169,9 @@ result<nlohmann::json> make_flashcards(const analysis& a, const options& opts) {
   const wording& w = wording_for(language);
   std::size_t usable = 0;
   for (const auto& s : doc.sentences) usable += fit_for_item(s);
-  if (usable < 3)
-    return failure(errc::invalid_value, "The text has fewer than 3 complete, readable sentences, so no flashcards can be made from it.");
+  // Even a two-sentence clip is worth a card or a question; nothing readable is not.
+  if (usable == 0)
+    return failure(errc::invalid_value, "The text has no complete, readable sentence, so no flashcards can be made from it.");
 
   std::vector<card> cards;
   std::vector<pick> candidates;

@@ -10,6 +10,7 @@ namespace sf::gen {
 namespace {
 
 constexpr std::size_t max_words = 4;
+constexpr std::size_t tiny_document_tokens = 400;
 constexpr double min_counted_quality = 0.1;  // below this a sentence is code, table or index
 constexpr std::size_t short_document_tokens = 3000;
 
@@ -159,8 +160,11 @@ term_index extract_terms(const document& doc) {
   }
 
   const bool short_doc = total_tokens < short_document_tokens;
+  // A tiny text (a screenshot, a two-sentence clip) names most things once: every term counts.
+  const bool tiny_doc = total_tokens < tiny_document_tokens;
   // A short text may name a thing once; only capitalised names are trusted on one sighting.
   auto min_count = [&](std::size_t n_words, const candidate& c) -> std::size_t {
+    if (tiny_doc) return 1;
     return short_doc && n_words > 1 && c.mid > 0 && c.titled == c.count ? 1 : 2;
   };
   auto word_count = [](const std::string& key) { return 1 + static_cast<std::size_t>(std::count(key.begin(), key.end(), ' ')); };

@@ -141,8 +141,9 @@ result<nlohmann::json> make_quiz(const analysis& a, const options& opts) {
     return failure(errc::invalid_value, "The text has fewer than 4 recurring key terms, too few to build multiple-choice options.");
   std::size_t usable = 0;
   for (const auto& s : doc.sentences) usable += fit_for_item(s);
-  if (usable < 3)
-    return failure(errc::invalid_value, "The text has fewer than 3 complete, readable sentences, so no quiz can be made from it.");
+  // Even a two-sentence clip is worth a card or a question; nothing readable is not.
+  if (usable == 0)
+    return failure(errc::invalid_value, "The text has no complete, readable sentence, so no quiz can be made from it.");
 
   const auto choices = cloze_choices(doc, a.terms, 2);
   std::vector<pick> candidates;

@@ -17,7 +17,7 @@ constexpr std::size_t max_count = 60;
 constexpr double min_quality = 0.3;
 constexpr std::size_t min_words = 8;
 constexpr double max_overlap = 0.5;
-constexpr std::size_t min_sentences = 3;
+constexpr std::size_t min_sentences = 1;  // a short clip is its own summary
 constexpr double min_relative_score = 0.15;
 
 std::string escape_markdown(std::string_view s) {
@@ -46,8 +46,7 @@ result<nlohmann::json> make_summary(const analysis& a, const options& opts) {
     if (s.quality >= min_quality && words >= min_words) candidates.push_back({i, s.salience * s.quality, i});
   }
   if (candidates.size() < min_sentences)
-    return failure(errc::invalid_value, "The text has fewer than " + std::to_string(min_sentences) +
-                                            " complete, readable sentences, so there is nothing to summarise.");
+    return failure(errc::invalid_value, "The text has no complete, readable sentence, so there is nothing to summarise.");
 
   // Only sentences in the same league as the best are worth a summary slot.
   const double best = std::max_element(candidates.begin(), candidates.end(), [](const pick& x, const pick& y) { return x.score < y.score; })->score;

@@ -72,6 +72,7 @@ nlohmann::json to_json(const storage::job_record& j) {
           {"current_step", opt(j.current_step)},
           {"error", opt(j.error)},
           {"course_id", opt(j.course_id)},
+          {"owner_id", j.owner_id},
           {"node_id", opt(j.node_id)},
           {"created_at", j.created_at},
           {"started_at", opt(j.started_at)},

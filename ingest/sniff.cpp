@@ -48,8 +48,13 @@ sniffed sniff(std::string_view s) {
 
   std::string_view body = starts(s, "\xef\xbb\xbf") ? s.substr(3) : s;
   bool has_nul = body.find('\0') != std::string_view::npos;
+  // UTF-16 with a byte-order mark is text too; extraction converts it.
+  if (starts(s, "\xff\xfe") || starts(s, "\xfe\xff")) return {media_kind::text, "text/plain"};
   if (has_nul || !utf8::valid(body, true)) {
-    if (starts(s, "\xff\xfe") || starts(s, "\xfe\xff")) return {media_kind::unknown, "text/plain; charset=utf-16"};
+    // Mostly printable bytes without a valid UTF-8 reading: text in a legacy encoding.
+    std::size_t printable = 0;
+    for (unsigned char c : body) printable += (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t';
+    if (!has_nul && printable * 10 >= body.size() * 9) return {media_kind::unknown, "text/plain; charset=unknown"};
     return {media_kind::unknown, "application/octet-stream"};
   }
   std::string head = lower_prefix(body.substr(body.find_first_not_of(" \t\r\n") == std::string_view::npos

@@ -88,6 +88,7 @@ nlohmann::json attempt_detail(pqxx::transaction_base& tx, const storage::job_rec
 std::string job_step(const storage::job_record& job, pqxx::transaction_base& tx) {
   if (job.kind == "generate" && job.material_id)
     if (auto m = storage::find_material_by_id(tx, *job.material_id)) return "writing " + m->type;
+  if (job.kind == "ocr") return "reading scanned pages";
   return job.kind == "extract" ? "extracting text" : job.kind;
 }
 
@@ -119,7 +120,7 @@ result<begin_result> begin_job(services& s, const std::string& job_id, int stale
     if (started->course_id) {
       auto course = lock_course(tx, *started);
       course_progress = course.progress;
-      if (started->kind == "extract" && course.status != "processing") {
+      if ((started->kind == "extract" || started->kind == "ocr") && course.status != "processing") {
         move_course(tx, j, course, {"processing", 0, std::string("extracting"), std::nullopt, std::nullopt}, job_id);
         course_progress = 0;
       }
@@ -143,8 +144,8 @@ result<bool> record_progress(services& s, const storage::job_record& job, int pr
     if (!job.course_id) return success();
     auto course = lock_course(tx, job);
     int course_progress = course.progress;
-    if (job.kind == "extract") {
-      course_progress = std::max(course.progress, progress / 2);
+    if (job.kind == "extract" || job.kind == "ocr") {
+      course_progress = std::max(course.progress, extraction_progress(job.kind, progress));
       storage::set_course_progress(tx, course.id, course_progress, step);
     }
     j.event({course.id, job.id, job.kind, "running", progress, course_progress, step, std::nullopt});
@@ -183,6 +184,19 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
       log_job(j, tx, job, "succeeded", 100, course.progress, "rejected: " + no->reason, detail);
       if (!course_has_extracted_source(tx, course.id))
         move_course(tx, j, course, {"rejected", 100, std::string("rejected"), std::nullopt, no->reason}, job.id);
+    } else if (auto* later = std::get_if<needs_ocr>(&effect)) {
+      log_job(j, tx, job, "succeeded", 100, course.progress,
+              std::to_string(later->pages) + " pages need OCR", detail);
+      storage::new_job nj;
+      nj.owner_id = job.owner_id;
+      nj.course_id = course.id;
+      nj.source_id = job.source_id;
+      nj.kind = "ocr";
+      nj.lane = "ocr";
+      nj.max_attempts = static_cast<int>(s.cfg.job_kind("ocr").backoff_s.size());
+      auto ocr = j.job(nj);
+      j.event({course.id, ocr.id, "ocr", "queued", 0, course.progress, "queued: OCR of " + std::to_string(later->pages) + " pages",
+               std::nullopt});
     } else if (auto* m = std::get_if<material_ready>(&effect)) {
       storage::complete_material(tx, job.material_id.value_or(""), m->content_json, m->provider);
       log_job(j, tx, job, "succeeded", 100, course.progress, job_step(job, tx) + ": done", detail);
@@ -210,7 +224,7 @@ result<void> commit_failure(services& s, const storage::job_record& job, const e
     auto course = lock_course(tx, job);
     log_job(j, tx, *current, status, current->progress, course.progress, step, detail);
     if (!final_attempt) return success();
-    if (job.kind == "extract") {
+    if (job.kind == "extract" || job.kind == "ocr") {
       storage::set_source_outcome(tx, job.source_id.value_or(""), {"failed", std::nullopt, std::nullopt, 0, 0, std::nullopt});
       if (!course_has_extracted_source(tx, course.id))
         move_course(tx, j, course, {"failed", course.progress, std::string("failed"), message, std::nullopt}, job.id);

@@ -1,4 +1,5 @@
 // The work of each job kind. Runs on a job actor's own thread, never on a scheduler thread.
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <cstdlib>
 #include <thread>
@@ -6,7 +7,9 @@
 
 #include "generate/offline.hpp"
 #include "generate/validate.hpp"
-#include "ingest/pdf_text.hpp"
+#include "ingest/chunking.hpp"
+#include "ingest/extract.hpp"
+#include "ingest/moderation.hpp"
 #include "pipeline/jobs.hpp"
 #include "storage/courses.hpp"
 #include "storage/materials.hpp"
@@ -15,17 +18,26 @@
 namespace sf::pipeline {
 namespace {
 
-// A document whose pages hold fewer visible characters than this has nothing to learn from.
-constexpr std::size_t min_document_chars = 40;
-
-std::size_t visible_chars(const ingest::document_text& d) {
-  std::size_t n = 0;
-  for (const auto& p : d.pages)
-    for (unsigned char c : p.text) n += c > ' ' && (c & 0xC0) != 0x80;
-  return n;
+ingest::extract_settings extraction_settings(const config::settings& c, bool with_ocr) {
+  ingest::extract_settings x;
+  x.lim.max_pages = c.max_pdf_pages;
+  x.lim.max_image_pixels = c.max_image_pixels;
+  x.lim.max_page_pixels = c.max_page_pixels;
+  x.lim.max_memory_bytes = c.mupdf_memory_bytes;
+  x.ocr = {with_ocr, c.ocr_threads, c.ocr_dpi, c.ocr_language};
+  x.video.segment_s = c.video_segment_s;
+  x.video.frame_interval_s = c.video_frame_interval_s;
+  x.video.max_frames = c.video_max_frames;
+  x.video.max_duration_s = c.video_max_duration_s;
+  x.video.work_dir = (std::filesystem::path(c.data_dir) / "blobs" / "tmp").string();
+  x.max_text_bytes = c.max_upload_bytes;
+  return x;
 }
 
-result<job_effect> run_extract(services& s, const storage::job_record& job, job_context& ctx) {
+// `extract` jobs read what has a text layer and hand pages without one to an `ocr` job;
+// `ocr` jobs (and images and video from the start) do the expensive part on their own lane.
+result<job_effect> run_extraction(services& s, const storage::job_record& job, job_context& ctx) {
+  bool with_ocr = job.kind == "ocr";
   storage::source_record source;
   {
     auto conn = s.db.acquire();
@@ -40,30 +52,34 @@ result<job_effect> run_extract(services& s, const storage::job_record& job, job_
     }
   }
   if (!ctx.checkpoint(0, "opening " + source.filename)) return failure(errc::cancelled, "stopped");
-  ingest::limits lim{s.cfg.max_pdf_pages};
-  auto doc = ingest::extract_pdf_text(s.blobs.path_of(source.sha256).string(), lim, [&](int done, int total) {
-    return ctx.checkpoint(done * 100 / total, "page " + std::to_string(done) + "/" + std::to_string(total));
-  });
+  auto doc = ingest::extract_file(s.blobs.path_of(source.sha256).string(), source.media_type,
+                                  extraction_settings(s.cfg, with_ocr), [&](int done, int total, const char* phase) {
+                                    return ctx.checkpoint(done * 100 / std::max(total, 1), std::string(phase) + " " +
+                                                                                               std::to_string(done) + "/" +
+                                                                                               std::to_string(total));
+                                  });
   if (!doc) {
     if (doc.error().code == errc::rejected) return job_effect{source_rejected{doc.error().message}};
     return doc.error();
   }
-  if (visible_chars(doc.value()) < min_document_chars)
-    return job_effect{source_rejected{"no_text: the document has no extractable text"}};
+  if (!doc.value().pages_needing_ocr.empty())
+    return job_effect{needs_ocr{static_cast<int>(doc.value().pages_needing_ocr.size())}};
+  ingest::moderation_rules rules{static_cast<std::size_t>(s.cfg.moderation_min_chars),
+                                 static_cast<double>(s.cfg.moderation_min_ocr_confidence), s.cfg.blocked_terms};
+  if (auto reason = ingest::moderate(doc.value(), rules)) return job_effect{source_rejected{*reason}};
 
-  storage::extraction_record rec{source.sha256, static_cast<int>(doc.value().pages.size()), doc.value().native_pages,
-                                 doc.value().ocr_pages, std::nullopt};
-  if (doc.value().mean_ocr_confidence >= 0) rec.mean_ocr_confidence = doc.value().mean_ocr_confidence;
+  const auto& d = doc.value();
+  storage::extraction_record rec{source.sha256, static_cast<int>(d.pages.size()), d.native_pages, d.ocr_pages, std::nullopt};
+  if (d.mean_ocr_confidence >= 0) rec.mean_ocr_confidence = d.mean_ocr_confidence;
   std::vector<storage::page_record> pages;
-  pages.reserve(doc.value().pages.size());
-  for (auto& p : doc.value().pages) {
-    std::optional<double> conf;
-    if (p.ocr_confidence >= 0) conf = p.ocr_confidence;
-    pages.push_back({p.page, p.method, std::move(p.text), conf});
-  }
+  pages.reserve(d.pages.size());
+  auto opt = [](double v) { return v >= 0 ? std::optional<double>(v) : std::nullopt; };
+  for (const auto& p : d.pages) pages.push_back({p.page, p.method, p.text, opt(p.ocr_confidence), opt(p.start_seconds)});
+  std::vector<storage::chunk_record> chunks;
+  for (auto& c : ingest::make_chunks(d)) chunks.push_back({c.ordinal, c.page_start, c.page_end, c.heading, c.text});
   auto conn = s.db.acquire();
   pqxx::work tx(*conn);
-  storage::save_extraction(tx, rec, pages);
+  storage::save_extraction(tx, rec, pages, chunks);
   tx.commit();
   return job_effect{extracted{rec}};
 }
@@ -135,7 +151,7 @@ result<job_effect> run_probe(const storage::job_record& job, job_context& ctx) {
 
 result<job_effect> run_job(services& s, const storage::job_record& job, job_context& ctx) {
   try {
-    if (job.kind == "extract") return run_extract(s, job, ctx);
+    if (job.kind == "extract" || job.kind == "ocr") return run_extraction(s, job, ctx);
     if (job.kind == "generate") return run_generate(s, job, ctx);
     if (job.kind == "probe" && s.cfg.enable_probe_jobs) return run_probe(job, ctx);
     return failure(errc::invalid_value, "unknown job kind " + job.kind);

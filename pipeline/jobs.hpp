@@ -32,7 +32,10 @@ struct material_ready {
   std::string provider;
 };
 struct nothing_to_store {};  // a job whose success is the whole result (probes)
-using job_effect = std::variant<extracted, source_rejected, material_ready, nothing_to_store>;
+struct needs_ocr {            // the native pass found pages only OCR can read
+  int pages = 0;
+};
+using job_effect = std::variant<extracted, source_rejected, material_ready, nothing_to_store, needs_ocr>;
 
 // Thrown (not returned) by a probe told to crash its actor: it must escape run_job.
 struct probe_crash {};

@@ -40,9 +40,9 @@ bool job_is_terminal(std::string_view status) {
   return status == "succeeded" || status == "failed" || status == "cancelled";
 }
 
-int extraction_progress(int pages_done, int pages_total) {
-  if (pages_total <= 0) return 0;
-  return std::clamp(pages_done * 50 / pages_total, 0, 50);
+int extraction_progress(std::string_view kind, int job_progress) {
+  int p = std::clamp(job_progress, 0, 100);
+  return kind == "ocr" ? 20 + p * 30 / 100 : p * 20 / 100;
 }
 
 int generation_progress(int materials_done, int materials_requested) {

@@ -19,8 +19,9 @@ bool job_transition_allowed(std::string_view from, std::string_view to);
 bool material_transition_allowed(std::string_view from, std::string_view to);
 bool job_is_terminal(std::string_view status);
 
-// Extraction fills the first half of a course's progress, generation the second.
-int extraction_progress(int pages_done, int pages_total);
+// Extraction fills the first half of a course's progress, generation the second. The native
+// pass (kind "extract") takes 0..20 and OCR ("ocr") 20..50, as OCR is where the time goes.
+int extraction_progress(std::string_view kind, int job_progress);
 int generation_progress(int materials_done, int materials_requested);
 
 struct material_state {

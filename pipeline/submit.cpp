@@ -3,6 +3,7 @@
 #include <fstream>
 #include <pqxx/pqxx>
 
+#include "ingest/extract.hpp"
 #include "ingest/sniff.hpp"
 #include "pipeline/rules.hpp"
 #include "storage/courses.hpp"
@@ -21,7 +22,6 @@ std::string read_head(const std::filesystem::path& p, std::size_t n) {
   return head;
 }
 
-bool supported(ingest::media_kind k) { return k == ingest::media_kind::pdf; }
 
 // Moves the course back to pending for new work, keeping its version check.
 void reopen_course(pqxx::transaction_base& tx, const storage::course_record& c) {
@@ -52,7 +52,11 @@ result<submitted_source> submit_source(services& s, const upload& u) {
     std::filesystem::remove(u.file, ec);
     return failure(errc::unsupported_media, "the file is empty");
   }
-  if (!supported(kind.kind)) {
+  if (kind.media_type == "text/plain; charset=unknown") {
+    std::filesystem::remove(u.file, ec);
+    return failure(errc::unsupported_media, "the text is not UTF-8; save it as UTF-8 and upload it again");
+  }
+  if (kind.kind == ingest::media_kind::unknown || !ingest::readable(kind.media_type)) {
     std::filesystem::remove(u.file, ec);
     return failure(errc::unsupported_media, "cannot read files of type " + kind.media_type + " (detected from its bytes)");
   }
@@ -83,11 +87,12 @@ result<submitted_source> submit_source(services& s, const upload& u) {
     nj.owner_id = u.owner_id;
     nj.course_id = u.course_id;
     nj.source_id = source.id;
-    nj.kind = "extract";
-    nj.lane = "extract";
-    nj.max_attempts = static_cast<int>(s.cfg.job_kind("extract").backoff_s.size());
+    // Images and video need OCR or speech recognition from the start: their own lane.
+    nj.kind = ingest::needs_ocr_lane(kind.media_type) ? "ocr" : "extract";
+    nj.lane = nj.kind;
+    nj.max_attempts = static_cast<int>(s.cfg.job_kind(nj.kind).backoff_s.size());
     job = j.job(nj);
-    j.event({u.course_id, job.id, "extract", "queued", 0, 0, "queued: " + u.filename, std::nullopt});
+    j.event({u.course_id, job.id, job.kind, "queued", 0, 0, "queued: " + u.filename, std::nullopt});
     tx.commit();
     events = j.events();
     return success();

@@ -5,6 +5,7 @@
 
 #include "pipeline/jobs.hpp"
 #include "storage/jobs.hpp"
+#include "storage/sources.hpp"
 
 namespace sf::pipeline {
 namespace {
@@ -52,6 +53,15 @@ result<sweep_report> sweep(services& s, int stale_after_ms, int lost_after_ms) {
       }
       tx.commit();
     }
+    // Files that were rejected are not kept longer than the operator allows.
+    auto conn = s.db.acquire();
+    pqxx::work tx(*conn);
+    for (const auto& sha : storage::purgeable_blobs(tx, s.cfg.purge_rejected_after_s, batch)) {
+      s.blobs.remove(sha);
+      storage::mark_purged(tx, sha);
+      ++report.purged;
+    }
+    tx.commit();
   } catch (const std::exception& e) {
     return boost::outcome_v2::failure(storage::classify(e));
   }

@@ -11,6 +11,7 @@ struct sweep_report {
   int stale_requeued = 0;  // running jobs whose heartbeat stopped, delivered again
   int stale_failed = 0;    // ... that had no attempts left (poison)
   int republished = 0;     // waiting jobs whose message was missing
+  int purged = 0;          // files of rejected sources deleted
 };
 
 // `stale_after_ms`: a running job without a heartbeat for this long has lost its node.

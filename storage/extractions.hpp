@@ -19,7 +19,8 @@ struct extraction_record {
 
 std::optional<extraction_record> find_extraction(pqxx::transaction_base& tx, const std::string& sha256);
 // Idempotent: a second writer of the same sha256 leaves the first one's rows.
-void save_extraction(pqxx::transaction_base& tx, const extraction_record& e, const std::vector<page_record>& pages);
+void save_extraction(pqxx::transaction_base& tx, const extraction_record& e, const std::vector<page_record>& pages,
+                     const std::vector<chunk_record>& chunks);
 std::vector<page_record> load_pages(pqxx::transaction_base& tx, const std::string& sha256);
 
 }  // namespace sf::storage

@@ -118,6 +118,15 @@ struct page_record {
   std::string method;
   std::string text;
   std::optional<double> confidence;
+  std::optional<double> start_seconds;  // video segments
+};
+
+struct chunk_record {
+  int ordinal = 0;
+  int page_start = 0;
+  int page_end = 0;
+  std::string heading;
+  std::string text;
 };
 
 }  // namespace sf::storage

@@ -59,4 +59,19 @@ void set_source_outcome(pqxx::transaction_base& tx, const std::string& id, const
       id, o.status, o.pages, o.reject_reason, o.native_pages, o.ocr_pages, o.mean_ocr_confidence);
 }
 
+std::vector<std::string> purgeable_blobs(pqxx::transaction_base& tx, int older_than_s, int limit) {
+  std::vector<std::string> out;
+  for (const auto& r : tx.exec_params(
+           "select distinct s.sha256 from sources s where s.status = 'rejected' and s.purged_at is null and "
+           "s.created_at < now() - make_interval(secs => $1) and not exists (select 1 from sources o where "
+           "o.sha256 = s.sha256 and o.status <> 'rejected') limit $2",
+           older_than_s, limit))
+    out.push_back(r[0].as<std::string>());
+  return out;
+}
+
+void mark_purged(pqxx::transaction_base& tx, const std::string& sha256) {
+  tx.exec_params("update sources set purged_at = now() where sha256 = $1 and status = 'rejected'", sha256);
+}
+
 }  // namespace sf::storage

@@ -23,4 +23,8 @@ struct source_outcome {
 };
 void set_source_outcome(pqxx::transaction_base& tx, const std::string& id, const source_outcome& o);
 
+// Files of sources rejected more than `older_than_s` ago that no other source still needs.
+std::vector<std::string> purgeable_blobs(pqxx::transaction_base& tx, int older_than_s, int limit);
+void mark_purged(pqxx::transaction_base& tx, const std::string& sha256);
+
 }  // namespace sf::storage

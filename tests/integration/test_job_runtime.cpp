@@ -174,8 +174,14 @@ TEST_CASE("with NATS down a submission is refused, and works again once NATS is 
   auto r = admin.http.request("POST", "/v1/admin/probe-jobs", json{{"lane", "generate"}}.dump());
   REQUIRE(r);
   CHECK(r.value().status == 503);
+  // Nothing of ours claims to be queued; the refused job is failed with its reason.
   auto queued = admin.get("/v1/jobs?status=queued");
-  CHECK(queued["jobs"].empty());  // nothing claims to be queued
+  for (const auto& j : queued["jobs"]) CHECK(j["owner_id"] != admin.id);
+  auto failed = admin.get("/v1/jobs?status=failed");
+  bool refused = false;
+  for (const auto& j : failed["jobs"])
+    refused |= j["owner_id"] == admin.id && j["error"].get<std::string>().find("enqueue failed") != std::string::npos;
+  CHECK(refused);
   CHECK(admin.get("/health")["nats"] == "down");
 
   nats.start();

@@ -304,3 +304,19 @@ TEST_CASE("validate rejects hand-made bad content") {
   CHECK(validate(material_type::quiz, quiz, c).has_value());
   CHECK(validate(material_type::flashcards, cards, c).has_value());
 }
+
+TEST_CASE("a tiny text (two spoken sentences) still gives cards and a quiz") {
+  std::ifstream in(std::string(SF_FIXTURES_DIR) + "/gettysburg_opening_transcript.txt");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  corpus c;
+  c.title = "Gettysburg";
+  c.pages.push_back({"video", 1, text});
+  auto cards = generate_offline(material_type::flashcards, c, {});
+  REQUIRE(cards);
+  CHECK_FALSE(cards.value()["cards"].empty());
+  CHECK(validate(material_type::flashcards, cards.value(), c));
+  auto quiz = generate_offline(material_type::quiz, c, {});
+  REQUIRE(quiz);
+  CHECK_FALSE(quiz.value()["questions"].empty());
+  CHECK(validate(material_type::quiz, quiz.value(), c));
+}

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/utf8.hpp"
-#include "ingest/pdf_text.hpp"
+#include "ingest/mupdf_document.hpp"
 #include "ingest/sniff.hpp"
 #include "ingest/text_layout.hpp"
 
@@ -18,6 +18,8 @@ TEST_CASE("types come from the bytes, not the name") {
   CHECK(sniff(std::string("ab\0cd", 5)).media_type == "application/octet-stream");
   CHECK(sniff("Gr\xc3\xbc\xc3\x9f" "e").kind == media_kind::text);
   CHECK(sniff("Latin-1 \xe9t\xe9").kind == media_kind::unknown);
+  CHECK(sniff("Latin-1 \xe9t\xe9 with mostly plain letters around it").media_type == "text/plain; charset=unknown");
+  CHECK(sniff("\xff\xfeH\0i\0").kind == media_kind::text);
 }
 
 TEST_CASE("UTF-8 validation catches what a decoder would choke on") {
@@ -41,7 +43,7 @@ TEST_CASE("lines become paragraphs, hyphenated breaks are joined") {
 
 TEST_CASE("a real PDF gives its text per page, numbered from 1") {
   int calls = 0;
-  auto doc = extract_pdf_text(SF_FIXTURES_DIR "/devref_p45-47.pdf", {}, [&](int done, int total) {
+  auto doc = extract_document(SF_FIXTURES_DIR "/devref_p45-47.pdf", "application/pdf", {}, {}, [&](int done, int total, const char*) {
     ++calls;
     CHECK(total == 3);
     CHECK(done == calls);
@@ -60,22 +62,25 @@ TEST_CASE("a real PDF gives its text per page, numbered from 1") {
 }
 
 TEST_CASE("unreadable and locked PDFs are rejected with a reason") {
-  auto locked = extract_pdf_text(SF_FIXTURES_DIR "/encrypted_els-cas-dc-sample.pdf", {}, {});
+  auto locked = extract_document(SF_FIXTURES_DIR "/encrypted_els-cas-dc-sample.pdf", "application/pdf", {}, {}, {});
   REQUIRE_FALSE(locked);
   CHECK(locked.error().code == sf::errc::rejected);
   CHECK(locked.error().message.rfind("encrypted", 0) == 0);
 
-  auto missing = extract_pdf_text(SF_FIXTURES_DIR "/no-such-file.pdf", {}, {});
+  auto missing = extract_document(SF_FIXTURES_DIR "/no-such-file.pdf", "application/pdf", {}, {}, {});
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message.rfind("unreadable", 0) == 0);
 
-  auto too_long = extract_pdf_text(SF_FIXTURES_DIR "/devref_p45-47.pdf", {2}, {});
+  limits two_pages;
+  two_pages.max_pages = 2;
+  auto too_long = extract_document(SF_FIXTURES_DIR "/devref_p45-47.pdf", "application/pdf", two_pages, {}, {});
   REQUIRE_FALSE(too_long);
   CHECK(too_long.error().message.rfind("too_many_pages", 0) == 0);
 }
 
 TEST_CASE("extraction stops at a checkpoint when asked") {
-  auto doc = extract_pdf_text(SF_FIXTURES_DIR "/devref_p45-47.pdf", {}, [](int done, int) { return done < 2; });
+  auto doc = extract_document(SF_FIXTURES_DIR "/devref_p45-47.pdf", "application/pdf", {}, {},
+                              [](int done, int, const char*) { return done < 2; });
   REQUIRE_FALSE(doc);
   CHECK(doc.error().code == sf::errc::cancelled);
 }

@@ -52,10 +52,12 @@ TEST_CASE("a course is judged by its requested materials") {
 }
 
 TEST_CASE("progress: extraction is the first half, generation the second") {
-  CHECK(extraction_progress(0, 10) == 0);
-  CHECK(extraction_progress(5, 10) == 25);
-  CHECK(extraction_progress(10, 10) == 50);
-  CHECK(extraction_progress(3, 0) == 0);
+  CHECK(extraction_progress("extract", 0) == 0);
+  CHECK(extraction_progress("extract", 100) == 20);
+  CHECK(extraction_progress("ocr", 0) == 20);
+  CHECK(extraction_progress("ocr", 50) == 35);
+  CHECK(extraction_progress("ocr", 100) == 50);
+  CHECK(extraction_progress("ocr", 250) == 50);
   CHECK(generation_progress(0, 3) == 50);
   CHECK(generation_progress(3, 3) == 100);
 }

@@ -1,0 +1,306 @@
+#include "ingest/mupdf_document.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+extern "C" {
+#include <mupdf/fitz.h>
+}
+
+#include "ingest/ocr.hpp"
+#include "ingest/page_judge.hpp"
+#include "ingest/text_layout.hpp"
+
+namespace sf::ingest {
+namespace {
+
+// --- MuPDF plumbing: a memory cap, locks for cloned contexts, errors kept for reasons ----
+
+// Every allocation carries its size in front, so the cap can be kept across threads.
+struct memory_cap {
+  std::atomic<std::size_t> used{0};
+  std::size_t cap = 0;
+};
+constexpr std::size_t header = 16;  // keeps MuPDF's 16-byte alignment
+
+void* cap_malloc(void* user, std::size_t size) {
+  auto* m = static_cast<memory_cap*>(user);
+  if (m->used.fetch_add(size) + size > m->cap) {
+    m->used.fetch_sub(size);
+    return nullptr;  // MuPDF turns this into an exception: the page fails, the node lives
+  }
+  auto* p = static_cast<char*>(std::malloc(size + header));
+  if (!p) {
+    m->used.fetch_sub(size);
+    return nullptr;
+  }
+  *reinterpret_cast<std::size_t*>(p) = size;
+  return p + header;
+}
+
+void cap_free(void* user, void* ptr) {
+  if (!ptr) return;
+  auto* p = static_cast<char*>(ptr) - header;
+  static_cast<memory_cap*>(user)->used.fetch_sub(*reinterpret_cast<std::size_t*>(p));
+  std::free(p);
+}
+
+void* cap_realloc(void* user, void* ptr, std::size_t size) {
+  if (!ptr) return cap_malloc(user, size);
+  if (size == 0) {
+    cap_free(user, ptr);
+    return nullptr;
+  }
+  auto* m = static_cast<memory_cap*>(user);
+  auto* p = static_cast<char*>(ptr) - header;
+  std::size_t old = *reinterpret_cast<std::size_t*>(p);
+  if (size > old && m->used.fetch_add(size - old) + (size - old) > m->cap) {
+    m->used.fetch_sub(size - old);
+    return nullptr;
+  }
+  auto* q = static_cast<char*>(std::realloc(p, size + header));
+  if (!q) {
+    if (size > old) m->used.fetch_sub(size - old);
+    return nullptr;
+  }
+  if (size < old) m->used.fetch_sub(old - size);
+  *reinterpret_cast<std::size_t*>(q) = size;
+  return q + header;
+}
+
+struct mupdf_locks {
+  std::mutex m[FZ_LOCK_MAX];
+};
+void lock_fn(void* user, int i) { static_cast<mupdf_locks*>(user)->m[i].lock(); }
+void unlock_fn(void* user, int i) { static_cast<mupdf_locks*>(user)->m[i].unlock(); }
+
+struct diagnostics {
+  std::string last_error;
+};
+void on_error(void* user, const char* message) { static_cast<diagnostics*>(user)->last_error = message; }
+void on_warning(void*, const char*) {}
+
+struct context_deleter {
+  void operator()(fz_context* ctx) const { fz_drop_context(ctx); }
+};
+using context_ptr = std::unique_ptr<fz_context, context_deleter>;
+
+// A document dropped with the context that opened it (declare it after that context).
+struct document_ref {
+  fz_context* ctx = nullptr;
+  fz_document* doc = nullptr;
+  ~document_ref() {
+    if (doc) fz_drop_document(ctx, doc);
+  }
+};
+
+const char* magic_of(const std::string& media_type) {
+  if (media_type == "application/epub+zip") return "application/epub+zip";
+  if (media_type == "text/html") return "text/html";
+  return "application/pdf";
+}
+
+// fz_try uses setjmp/longjmp: nothing with a destructor may live inside these blocks.
+fz_document* open_document(fz_context* ctx, const char* path, const char* magic) {
+  fz_document* doc = nullptr;
+  fz_stream* stm = nullptr;
+  fz_var(stm);
+  fz_try(ctx) {
+    stm = fz_open_file(ctx, path);
+    doc = fz_open_document_with_stream(ctx, magic, stm);
+  }
+  fz_always(ctx) { fz_drop_stream(ctx, stm); }
+  fz_catch(ctx) { doc = nullptr; }
+  return doc;
+}
+
+int count_pages(fz_context* ctx, fz_document* doc) {
+  int n = -1;
+  fz_try(ctx) { n = fz_count_pages(ctx, doc); }
+  fz_catch(ctx) { n = -1; }
+  return n;
+}
+
+fz_stext_page* load_stext(fz_context* ctx, fz_document* doc, int index) {
+  fz_stext_page* st = nullptr;
+  fz_stext_options opts{};
+  opts.flags = FZ_STEXT_PRESERVE_IMAGES;  // image blocks tell scans from text pages
+  fz_try(ctx) { st = fz_new_stext_page_from_page_number(ctx, doc, index, &opts); }
+  fz_catch(ctx) { st = nullptr; }
+  return st;
+}
+
+fz_pixmap* render_gray(fz_context* ctx, fz_document* doc, int index, float scale) {
+  fz_pixmap* pix = nullptr;
+  fz_try(ctx) { pix = fz_new_pixmap_from_page_number(ctx, doc, index, fz_scale(scale, scale), fz_device_gray(ctx), 0); }
+  fz_catch(ctx) { pix = nullptr; }
+  return pix;
+}
+
+double area(const fz_rect& r) { return std::max(0.f, r.x1 - r.x0) * std::max(0.f, r.y1 - r.y0); }
+
+struct native_page {
+  std::string text;
+  page_signals signals;
+  double width_pt = 612, height_pt = 792;
+};
+
+// Copies MuPDF's blocks into plain structures, outside any fz_try.
+native_page read_page(const fz_stext_page* st) {
+  native_page out;
+  std::vector<layout_block> blocks;
+  double images = 0;
+  for (const fz_stext_block* b = st->first_block; b; b = b->next) {
+    if (b->type == FZ_STEXT_BLOCK_IMAGE) {
+      images += area(b->bbox);
+      continue;
+    }
+    layout_block block;
+    for (const fz_stext_line* l = b->u.t.first_line; l; l = l->next) {
+      std::u32string line;
+      for (const fz_stext_char* c = l->first_char; c; c = c->next) line.push_back(static_cast<char32_t>(c->c));
+      block.lines.push_back(std::move(line));
+    }
+    blocks.push_back(std::move(block));
+  }
+  out.text = layout_text(blocks);
+  out.signals = measure_text(out.text);
+  double page = area(st->mediabox);
+  out.width_pt = st->mediabox.x1 - st->mediabox.x0;
+  out.height_pt = st->mediabox.y1 - st->mediabox.y0;
+  out.signals.image_coverage = page > 0 ? std::min(1.0, images / page) : 0;
+  return out;
+}
+
+// The largest scale up to `dpi` whose rendering stays within `max_pixels`.
+float render_scale(const native_page& p, int dpi, std::uint64_t max_pixels) {
+  double scale = dpi / 72.0;
+  double pixels = p.width_pt * p.height_pt * scale * scale;
+  if (pixels > static_cast<double>(max_pixels)) scale *= std::sqrt(static_cast<double>(max_pixels) / pixels);
+  return static_cast<float>(scale);
+}
+
+struct ocr_job {
+  int index = 0;  // 0-based page
+  float scale = 1;
+  ocr_text result;
+  bool rendered = false;
+};
+
+// Runs `jobs` on `threads` workers, each with a cloned context, its own document and engine.
+// The calling thread reports progress and stops the workers when the checkpoint says so.
+bool run_ocr(fz_context* base, const std::string& path, const char* magic, std::vector<ocr_job>& jobs,
+             const ocr_options& opts, const checkpoint& progress) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::size_t done = 0;
+  std::string engine_error;
+  auto worker = [&] {
+    context_ptr ctx{fz_clone_context(base)};
+    document_ref d{ctx.get(), ctx ? open_document(ctx.get(), path.c_str(), magic) : nullptr};
+    auto engine = ocr_engine::create(opts.language);
+    for (std::size_t i = next++; i < jobs.size(); i = next++) {
+      auto& job = jobs[i];
+      if (!stop && d.doc && engine) {
+        if (fz_pixmap* pix = render_gray(ctx.get(), d.doc, job.index, job.scale)) {
+          gray_image img{fz_pixmap_samples(ctx.get(), pix), fz_pixmap_width(ctx.get(), pix),
+                         fz_pixmap_height(ctx.get(), pix), fz_pixmap_stride(ctx.get(), pix),
+                         static_cast<int>(job.scale * 72 + 0.5f)};
+          job.result = engine.value()->recognize(img);
+          job.rendered = true;
+          fz_drop_pixmap(ctx.get(), pix);
+        }
+      }
+      std::lock_guard lock(mu);
+      if (!engine && engine_error.empty()) engine_error = engine.error().message;
+      ++done;
+      cv.notify_one();
+    }
+  };
+  std::vector<std::thread> pool;
+  int threads = std::max(1, std::min<int>(opts.threads, static_cast<int>(jobs.size())));
+  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+  {
+    std::unique_lock lock(mu);
+    std::size_t reported = 0;
+    while (reported < jobs.size()) {
+      cv.wait(lock, [&] { return done > reported; });
+      reported = done;
+      lock.unlock();
+      if (progress && !progress(static_cast<int>(reported), static_cast<int>(jobs.size()), "OCR page")) stop = true;
+      lock.lock();
+    }
+  }
+  for (auto& t : pool) t.join();
+  return !stop;
+}
+
+}  // namespace
+
+result<document_text> extract_document(const std::string& path, const std::string& media_type, const limits& lim,
+                                       const ocr_options& ocr, const checkpoint& progress) {
+  memory_cap cap;
+  cap.cap = lim.max_memory_bytes;
+  fz_alloc_context alloc{&cap, cap_malloc, cap_realloc, cap_free};
+  mupdf_locks locks;
+  fz_locks_context locks_ctx{&locks, lock_fn, unlock_fn};
+  context_ptr ctx{fz_new_context(&alloc, &locks_ctx, FZ_STORE_DEFAULT)};
+  if (!ctx) return failure(errc::internal, "cannot create a MuPDF context");
+  diagnostics diag;
+  fz_set_error_callback(ctx.get(), on_error, &diag);
+  fz_set_warning_callback(ctx.get(), on_warning, nullptr);
+  fz_register_document_handlers(ctx.get());
+
+  const char* magic = magic_of(media_type);
+  document_ref main{ctx.get(), open_document(ctx.get(), path.c_str(), magic)};
+  if (!main.doc)
+    return failure(errc::rejected,
+                   "unreadable: not a readable document (" + (diag.last_error.empty() ? std::string("cannot open") : diag.last_error) + ")");
+  if (fz_needs_password(ctx.get(), main.doc)) return failure(errc::rejected, "encrypted: the PDF needs a password to open");
+  int total = count_pages(ctx.get(), main.doc);
+  if (total < 0) return failure(errc::rejected, "unreadable: the document's page tree is broken (" + diag.last_error + ")");
+  if (total == 0) return failure(errc::rejected, "empty: the document has no pages");
+  if (total > lim.max_pages)
+    return failure(errc::rejected, "too_many_pages: " + std::to_string(total) + " (the limit is " + std::to_string(lim.max_pages) + ")");
+
+  document_text out;
+  out.pages.reserve(static_cast<std::size_t>(total));
+  std::vector<ocr_job> jobs;
+  for (int i = 0; i < total; ++i) {
+    native_page np;
+    if (fz_stext_page* st = load_stext(ctx.get(), main.doc, i)) {
+      np = read_page(st);
+      fz_drop_stext_page(ctx.get(), st);
+    }
+    auto verdict = judge_page(np.signals);
+    out.pages.push_back({i + 1, "native", verdict == page_verdict::ocr ? std::string() : std::move(np.text), -1, -1});
+    if (verdict == page_verdict::ocr) {
+      out.pages_needing_ocr.push_back(i + 1);
+      jobs.push_back({i, render_scale(np, ocr.dpi, lim.max_page_pixels), {}, false});
+    }
+    if (progress && !progress(i + 1, total, "page")) return failure(errc::cancelled, "extraction cancelled");
+  }
+
+  if (ocr.enabled && !jobs.empty()) {
+    if (!run_ocr(ctx.get(), path, magic, jobs, ocr, progress)) return failure(errc::cancelled, "extraction cancelled");
+    for (const auto& job : jobs) {
+      auto& page = out.pages[static_cast<std::size_t>(job.index)];
+      page.method = "ocr";
+      page.text = job.result.text;
+      page.ocr_confidence = job.rendered ? job.result.confidence : 0;
+    }
+    out.pages_needing_ocr.clear();
+  }
+  tally(out);
+  return out;
+}
+
+}  // namespace sf::ingest

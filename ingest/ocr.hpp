@@ -1,0 +1,47 @@
+#pragma once
+// Tesseract behind a small interface. One engine per thread: Tesseract's API object is not
+// thread-safe, and its own OpenMP threads must be off (OMP_THREAD_LIMIT=1, set by the binary
+// before it starts) or parallel OCR runs many times slower.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/error.hpp"
+
+namespace sf::ingest {
+
+// 8-bit grey pixels, rows `stride` bytes apart.
+struct gray_image {
+  const unsigned char* data = nullptr;
+  int width = 0;
+  int height = 0;
+  int stride = 0;
+  int dpi = 300;
+};
+
+struct ocr_text {
+  std::string text;         // laid out like native page text: paragraphs split by blank lines
+  double confidence = 0;    // Tesseract's mean word confidence, 0..100
+};
+
+class ocr_engine {
+ public:
+  // `language` names traineddata files, e.g. "eng" or "eng+deu".
+  static result<std::unique_ptr<ocr_engine>> create(const std::string& language = "eng");
+  ~ocr_engine();
+
+  ocr_text recognize(const gray_image& img);
+  // Clockwise rotation (0, 90, 180, 270) that makes the text upright, when Tesseract's
+  // orientation detection is confident; nullopt otherwise.
+  std::optional<int> upright_rotation(const gray_image& img);
+
+ private:
+  ocr_engine();
+  struct impl;
+  std::unique_ptr<impl> p_;
+};
+
+// Tesseract's text (lines, blank lines between blocks) in the project's page-text layout.
+std::string layout_ocr_text(const std::string& tesseract_text);
+
+}  // namespace sf::ingest

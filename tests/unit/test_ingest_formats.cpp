@@ -1,0 +1,225 @@
+// Extraction of every kind of source, on real fixtures, without any server.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "common/utf8.hpp"
+#include "ingest/chunking.hpp"
+#include "ingest/extract.hpp"
+#include "ingest/moderation.hpp"
+#include "ingest/page_judge.hpp"
+#include "ingest/subtitles.hpp"
+#include "ingest/text_document.hpp"
+
+using namespace sf::ingest;
+
+namespace {
+
+std::string fixture(const std::string& name) { return std::string(SF_FIXTURES_DIR) + "/" + name; }
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Share of the truth's words (lower-case, as a multiset) found in `text`: how the corpus
+// measures OCR.
+double word_recall(const std::string& truth, const std::string& text) {
+  auto words = [](const std::string& s) {
+    std::map<std::string, int> out;
+    std::string w;
+    for (char c : s + " ") {
+      if (std::isalnum(static_cast<unsigned char>(c))) w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      else if (!w.empty()) {
+        ++out[w];
+        w.clear();
+      }
+    }
+    return out;
+  };
+  auto t = words(truth), got = words(text);
+  int total = 0, found = 0;
+  for (auto& [w, n] : t) {
+    total += n;
+    found += std::min(n, got[w]);
+  }
+  return total ? static_cast<double>(found) / total : 0;
+}
+
+std::string all_text(const document_text& d) {
+  std::string out;
+  for (const auto& p : d.pages) out += p.text + "\n";
+  return out;
+}
+
+extract_settings with_ocr(bool on) {
+  extract_settings s;
+  s.ocr = {on, 2, 300, "eng"};
+  s.video.frame_interval_s = 5;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("pages with a trustworthy text layer stay native; scans and garbage go to OCR") {
+  CHECK(judge_page({0, 0, 0, 0.95}) == page_verdict::ocr);
+  CHECK(judge_page({0, 0, 0, 0.0}) == page_verdict::blank);
+  CHECK(judge_page({77, 70, 0, 0.0}) == page_verdict::native);  // an end-of-chapter page: running head only
+  CHECK(judge_page({120, 110, 0, 0.8}) == page_verdict::ocr);    // a caption over a scan
+  CHECK(judge_page({2000, 1700, 400, 0.0}) == page_verdict::ocr);
+  CHECK(judge_page({2000, 300, 0, 0.0}) == page_verdict::ocr);   // symbols, not words
+  CHECK(judge_page({2000, 1700, 0, 0.2}) == page_verdict::native);
+  auto s = measure_text("ab \xef\xbf\xbd cd");
+  CHECK(s.visible_chars == 5);
+  CHECK(s.replacement == 1);
+}
+
+TEST_CASE("a scanned PDF is found out, then read by OCR") {
+  auto first = extract_file(fixture("scan_devref_p45.pdf"), "application/pdf", with_ocr(false), {});
+  REQUIRE(first);
+  CHECK(first.value().pages_needing_ocr == std::vector<int>{1});
+
+  int reports = 0;
+  auto doc = extract_file(fixture("scan_devref_p45.pdf"), "application/pdf", with_ocr(true),
+                          [&](int, int, const char*) { return ++reports > 0; });
+  REQUIRE(doc);
+  REQUIRE(doc.value().pages.size() == 1);
+  CHECK(doc.value().pages[0].method == "ocr");
+  CHECK(doc.value().ocr_pages == 1);
+  CHECK(doc.value().pages[0].ocr_confidence > 80);
+  CHECK(word_recall(slurp(fixture("scan_devref_p45.truth.txt")), doc.value().pages[0].text) > 0.95);
+}
+
+TEST_CASE("a mixed PDF OCRs only its scanned page") {
+  auto doc = extract_file(fixture("mixed_devref_p30-32.pdf"), "application/pdf", with_ocr(true), {});
+  REQUIRE(doc);
+  REQUIRE(doc.value().pages.size() == 3);
+  CHECK(doc.value().pages[0].method == "native");
+  CHECK(doc.value().pages[1].method == "ocr");
+  CHECK(doc.value().pages[2].method == "native");
+  CHECK(doc.value().ocr_pages == 1);
+  CHECK(doc.value().pages[1].text.size() > 1000);
+}
+
+TEST_CASE("OCR can be cancelled between pages") {
+  auto doc = extract_file(fixture("mixed_devref_p30-32.pdf"), "application/pdf", with_ocr(true),
+                          [](int, int, const char* phase) { return std::string(phase) != "OCR page"; });
+  REQUIRE_FALSE(doc);
+  CHECK(doc.error().code == sf::errc::cancelled);
+}
+
+TEST_CASE("images are OCRed upright; text-free and oversized ones are refused") {
+  auto truth = slurp(fixture("terminal_gnuplot-help.truth.txt"));
+  auto straight = extract_file(fixture("terminal_gnuplot-help.png"), "image/png", with_ocr(true), {});
+  REQUIRE(straight);
+  CHECK(word_recall(truth, all_text(straight.value())) > 0.9);
+
+  auto turned = extract_file(fixture("terminal_gnuplot-help_rotated.png"), "image/png", with_ocr(true), {});
+  REQUIRE(turned);
+  CHECK(word_recall(truth, all_text(turned.value())) > 0.8);
+
+  auto blank = extract_file(fixture("no_text_gradient.png"), "image/png", with_ocr(true), {});
+  REQUIRE(blank);
+  CHECK(moderate(blank.value(), {}).value_or("").rfind("no_text", 0) == 0);
+
+  auto bomb = extract_file(fixture("bomb_60000x60000.png"), "image/png", with_ocr(true), {});
+  REQUIRE_FALSE(bomb);
+  CHECK(bomb.error().message.rfind("too_large", 0) == 0);
+}
+
+TEST_CASE("video: the subtitle track first, speech recognition without one") {
+  auto subs = extract_file(fixture("gettysburg_opening_subs.mp4"), "video/mp4", with_ocr(true), {});
+  REQUIRE(subs);
+  REQUIRE_FALSE(subs.value().pages.empty());
+  CHECK(subs.value().pages[0].method == "subtitle");
+  CHECK(subs.value().pages[0].start_seconds == 0);
+  CHECK(all_text(subs.value()).find("Four score and seven years ago") != std::string::npos);
+
+  auto heard = extract_file(fixture("gettysburg_opening_nosubs.mp4"), "video/mp4", with_ocr(true), {});
+  REQUIRE(heard);
+  REQUIRE_FALSE(heard.value().pages.empty());
+  CHECK(heard.value().pages[0].method == "asr");
+  CHECK(word_recall(slurp(fixture("gettysburg_opening_transcript.txt")), all_text(heard.value())) > 0.2);
+}
+
+TEST_CASE("HTML, EPUB, Markdown, subtitles and UTF-16 text are read with their structure") {
+  auto html = extract_file(fixture("debian-faq_ch7.html"), "text/html", with_ocr(false), {});
+  REQUIRE(html);
+  CHECK(all_text(html.value()).find("package") != std::string::npos);
+
+  auto epub = extract_file(fixture("debian-faq_ch7.epub"), "application/epub+zip", with_ocr(false), {});
+  REQUIRE(epub);
+  CHECK(all_text(epub.value()).find("package") != std::string::npos);
+
+  auto md = extract_text("# Duties\n\nA maintainer keeps\nthe package working.\n\nSecond paragraph.\n\nSetup\n=====\n\nMore text.\n");
+  REQUIRE(md);
+  CHECK(md.value().pages[0].text == "Duties\n\nA maintainer keeps the package working.\n\nSecond paragraph.\n\nSetup\n\nMore text.");
+
+  auto long_text = extract_file(fixture("debian-faq_ch7.txt"), "text/plain", with_ocr(false), {});
+  REQUIRE(long_text);
+  CHECK(long_text.value().pages.size() > 3);
+
+  auto srt = extract_text(slurp(fixture("gettysburg_opening.srt")));
+  REQUIRE(srt);
+  CHECK(srt.value().pages[0].method == "subtitle");
+
+  std::string utf16 = "\xff\xfe";
+  for (char c : std::string("Gr\xfc\xdf Gott, the notes say hello.")) {
+    utf16 += c;
+    utf16 += '\0';
+  }
+  auto wide = extract_text(utf16);
+  REQUIRE(wide);
+  CHECK(wide.value().pages[0].text == "Gr\xc3\xbc\xc3\x9f Gott, the notes say hello.");
+
+  auto latin1 = extract_text("caf\xe9 cr\xe8me");
+  REQUIRE_FALSE(latin1);
+  CHECK(latin1.error().message.find("not UTF-8") != std::string::npos);
+}
+
+TEST_CASE("subtitle cues parse from SubRip and WebVTT and group into segments") {
+  auto cues = parse_subtitles("WEBVTT\n\n00:01.000 --> 00:04.000 align:start\n<i>Hello</i> there\n\n01:05.500 --> 01:07.000\nLater\n");
+  REQUIRE(cues.size() == 2);
+  CHECK(cues[0].text == "Hello there");
+  CHECK(cues[1].start == Approx(65.5));
+  auto doc = segment_cues(cues, 60, "subtitle");
+  REQUIRE(doc.pages.size() == 2);
+  CHECK(doc.pages[1].start_seconds == 60);
+}
+
+TEST_CASE("moderation rejects the empty, the unreadable and the blocked") {
+  document_text empty;
+  empty.pages.push_back({1, "native", "  12  ", -1, -1});
+  CHECK(moderate(empty, {}).value_or("").rfind("no_text", 0) == 0);
+
+  document_text poor;
+  poor.pages.push_back({1, "ocr", std::string(300, 'x'), 12, -1});
+  tally(poor);
+  CHECK(moderate(poor, {}).value_or("").rfind("unreadable", 0) == 0);
+
+  document_text fine;
+  fine.pages.push_back({1, "native", "The package maintainer uploads a new version of the package.", -1, -1});
+  tally(fine);
+  CHECK_FALSE(moderate(fine, {}));
+  CHECK(moderate(fine, {40, 30, {"Maintainer"}}).value_or("").rfind("blocked", 0) == 0);
+  CHECK_FALSE(moderate(fine, {40, 30, {"main"}}));  // whole words only
+}
+
+TEST_CASE("chunks stay within their size, keep their pages and never cross a heading") {
+  document_text d;
+  d.pages.push_back({1, "native", "Introduction\n\n" + std::string(900, 'a') + ".\n\n" + std::string(900, 'b') + ".", -1, -1});
+  d.pages.push_back({2, "native", "Installation\n\nRun the installer.", -1, -1});
+  auto chunks = make_chunks(d, 1000);
+  REQUIRE(chunks.size() == 3);
+  CHECK(chunks[0].heading == "Introduction");
+  CHECK(chunks[0].page_start == 1);
+  CHECK(chunks[1].heading == "Introduction");
+  CHECK(chunks[2].heading == "Installation");
+  CHECK(chunks[2].page_start == 2);
+  CHECK(chunks[2].text == "Installation\n\nRun the installer.");
+  for (const auto& c : chunks) CHECK(c.text.size() <= 2000);
+}
