@@ -149,7 +149,9 @@ TEST_CASE("the same file is extracted once, whoever uploads it", "[extraction]")
 }
 
 TEST_CASE("blocked terms reject material before any generation", "[extraction]") {
-  node_process node(std::map<std::string, std::string>{{"STUDYFORGE_MODERATION_BLOCKED_TERMS", "score,conceived"}});
+  // Its own bus namespace: a node without the rule must not pick this job up.
+  node_process node(std::map<std::string, std::string>{{"STUDYFORGE_MODERATION_BLOCKED_TERMS", "score,conceived"},
+                                                       {"STUDYFORGE_NATS_NAMESPACE", unique_namespace("blocked")}});
   user u(node.endpoint(), "blocked");
   auto c = upload_and_wait(u, fixture("gettysburg_opening.srt"), "speech.srt");
   CHECK(c["status"] == "rejected");
