@@ -16,8 +16,8 @@ void progress_bar::update(int percent, const std::string& step) {
   step_ = step;
   constexpr int width = 30;
   int filled = percent * width / 100;
-  std::string bar = "[" + std::string(static_cast<std::size_t>(filled), '#') +
-                    std::string(static_cast<std::size_t>(width - filled), '-') + "]";
+  std::string bar(1, '[');
+  bar.append(static_cast<std::size_t>(filled), '#').append(static_cast<std::size_t>(width - filled), '-') += ']';
   std::string shown = step.size() > 60 ? step.substr(0, 57) + "..." : step;
   if (tty_) {
     std::fprintf(out_, "\r\033[K%s %3d%%  %s", bar.c_str(), percent, shown.c_str());

@@ -239,7 +239,10 @@ void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::s
     else if (v.is_string()) out[key] = v.get<std::string>();
     else if (v.is_array()) {
       std::string joined;
-      for (const auto& e : v) joined += (joined.empty() ? "" : ",") + (e.is_string() ? e.get<std::string>() : e.dump());
+      for (const auto& e : v) {
+        if (!joined.empty()) joined += ',';
+        joined += e.is_string() ? e.get<std::string>() : e.dump();
+      }
       out[key] = joined;
     } else out[key] = v.dump();
   }

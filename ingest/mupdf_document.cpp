@@ -111,6 +111,7 @@ fz_document* open_document(fz_context* ctx, const char* path, const char* magic)
   fz_document* doc = nullptr;
   fz_stream* stm = nullptr;
   fz_var(stm);
+  fz_var(doc);
   fz_try(ctx) {
     stm = fz_open_file(ctx, path);
     doc = fz_open_document_with_stream(ctx, magic, stm);
@@ -122,6 +123,7 @@ fz_document* open_document(fz_context* ctx, const char* path, const char* magic)
 
 int count_pages(fz_context* ctx, fz_document* doc) {
   int n = -1;
+  fz_var(n);
   fz_try(ctx) { n = fz_count_pages(ctx, doc); }
   fz_catch(ctx) { n = -1; }
   return n;
@@ -129,6 +131,7 @@ int count_pages(fz_context* ctx, fz_document* doc) {
 
 fz_stext_page* load_stext(fz_context* ctx, fz_document* doc, int index) {
   fz_stext_page* st = nullptr;
+  fz_var(st);
   fz_stext_options opts{};
   opts.flags = FZ_STEXT_PRESERVE_IMAGES;  // image blocks tell scans from text pages
   fz_try(ctx) { st = fz_new_stext_page_from_page_number(ctx, doc, index, &opts); }
@@ -138,6 +141,7 @@ fz_stext_page* load_stext(fz_context* ctx, fz_document* doc, int index) {
 
 fz_pixmap* render_gray(fz_context* ctx, fz_document* doc, int index, float scale) {
   fz_pixmap* pix = nullptr;
+  fz_var(pix);
   fz_try(ctx) { pix = fz_new_pixmap_from_page_number(ctx, doc, index, fz_scale(scale, scale), fz_device_gray(ctx), 0); }
   fz_catch(ctx) { pix = nullptr; }
   return pix;

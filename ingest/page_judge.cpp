@@ -19,6 +19,7 @@ page_signals measure_text(std::string_view text) {
     if (c == U' ' || c == U'\n' || c == U'\t' || c == U'\r' || c == 0xA0) continue;
     ++s.visible_chars;
     if (is_letter_or_digit(c)) ++s.letters;
+    else if (c >= 0x20 && c < 0x80) ++s.punctuation;
     if (c == 0xFFFD || (c >= 0xE000 && c <= 0xF8FF) || c < 0x20) ++s.replacement;
   }
   return s;
@@ -29,9 +30,11 @@ page_verdict judge_page(const page_signals& s) {
   if (s.visible_chars < 20) return s.image_coverage > 0.3 ? page_verdict::ocr : page_verdict::blank;
   // Text too thin for the pictures it sits on: a scan with a stray caption or page number.
   if (s.visible_chars < 200 && s.image_coverage > 0.5) return page_verdict::ocr;
-  // Broken font encodings: replacement characters, or hardly any letters.
+  // Broken font encodings: replacement characters, or mostly odd symbols (a table of contents
+  // full of dot leaders is plain ASCII punctuation, and fine).
   if (s.replacement * 10 > s.visible_chars) return page_verdict::ocr;
-  if (s.visible_chars >= 50 && s.letters * 10 < s.visible_chars * 3) return page_verdict::ocr;
+  std::size_t odd = s.visible_chars - s.letters - s.punctuation;
+  if (s.visible_chars >= 50 && odd * 10 > s.visible_chars * 3) return page_verdict::ocr;
   return page_verdict::native;
 }
 

@@ -81,7 +81,9 @@ std::vector<cue> parse_subtitles(std::string_view text) {
       in_cue = false;
       continue;
     }
-    if (in_cue) current.text += (current.text.empty() ? "" : " ") + strip_tags(line);
+    if (!in_cue) continue;
+    if (!current.text.empty()) current.text += ' ';
+    current.text += strip_tags(line);
   }
   if (in_cue && !current.text.empty()) cues.push_back(current);
   return cues;

@@ -54,7 +54,8 @@ std::vector<paragraph> paragraphs(const std::string& text) {
       continue;
     }
     auto first = line.find_first_not_of(" \t");
-    current += (current.empty() ? "" : " ") + line.substr(first);
+    if (!current.empty()) current += ' ';
+    current.append(line, first);
   }
   flush();
   return out;

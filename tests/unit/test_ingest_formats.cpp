@@ -66,13 +66,17 @@ extract_settings with_ocr(bool on) {
 }  // namespace
 
 TEST_CASE("pages with a trustworthy text layer stay native; scans and garbage go to OCR") {
-  CHECK(judge_page({0, 0, 0, 0.95}) == page_verdict::ocr);
-  CHECK(judge_page({0, 0, 0, 0.0}) == page_verdict::blank);
-  CHECK(judge_page({77, 70, 0, 0.0}) == page_verdict::native);  // an end-of-chapter page: running head only
-  CHECK(judge_page({120, 110, 0, 0.8}) == page_verdict::ocr);    // a caption over a scan
-  CHECK(judge_page({2000, 1700, 400, 0.0}) == page_verdict::ocr);
-  CHECK(judge_page({2000, 300, 0, 0.0}) == page_verdict::ocr);   // symbols, not words
-  CHECK(judge_page({2000, 1700, 0, 0.2}) == page_verdict::native);
+  // {visible, letters, punctuation, replacement, image coverage}
+  CHECK(judge_page({0, 0, 0, 0, 0.95}) == page_verdict::ocr);
+  CHECK(judge_page({0, 0, 0, 0, 0.0}) == page_verdict::blank);
+  CHECK(judge_page({77, 70, 7, 0, 0.0}) == page_verdict::native);  // an end-of-chapter page: running head only
+  CHECK(judge_page({120, 110, 10, 0, 0.8}) == page_verdict::ocr);  // a caption over a scan
+  CHECK(judge_page({2000, 1700, 100, 400, 0.0}) == page_verdict::ocr);
+  CHECK(judge_page({2000, 300, 100, 0, 0.0}) == page_verdict::ocr);   // odd symbols, not words
+  CHECK(judge_page({2000, 600, 1400, 0, 0.0}) == page_verdict::native);  // a contents page of dot leaders
+  CHECK(judge_page({2000, 1700, 300, 0, 0.2}) == page_verdict::native);
+  auto toc = measure_text("Maintenance automation ........ 102");
+  CHECK(toc.punctuation == 8);
   auto s = measure_text("ab \xef\xbf\xbd cd");
   CHECK(s.visible_chars == 5);
   CHECK(s.replacement == 1);
