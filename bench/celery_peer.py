@@ -43,7 +43,7 @@ def start_worker(acks_late):
     env = dict(os.environ, PEER_BROKER=BROKER, PEER_ACKS_LATE="1" if acks_late else "0")
     here = os.path.dirname(os.path.abspath(__file__))
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "celery_peer", "worker", "-c", "2", "-P", "prefork",
+        ["/usr/bin/python3", "-m", "celery", "-A", "celery_peer", "worker", "-c", "2", "-P", "prefork",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
         cwd=here, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Wait until it takes work.

@@ -41,7 +41,7 @@ token=$(curl -fsS -XPOST "http://127.0.0.1:$port/v1/auth/login" \
 redis-server --port 6399 --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
 redis_pid=$!
 sleep 0.5
-python3 bench/celery_peer.py --redis redis://127.0.0.1:6399/0 --jobs "${JOBS:-10000}" >"$work/celery.json"
+/usr/bin/python3 bench/celery_peer.py --redis redis://127.0.0.1:6399/0 --jobs "${JOBS:-10000}" >"$work/celery.json"
 
 build/bin/bench_jobs --server "http://127.0.0.1:$port" --token "$token" --database "$STUDYFORGE_DATABASE_URL" \
   --jobs "${JOBS:-10000}" --peer "$work/celery.json"

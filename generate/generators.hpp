@@ -21,6 +21,8 @@ result<nlohmann::json> make_summary(const analysis& a, const options& opts);
 result<nlohmann::json> make_flashcards(const analysis& a, const options& opts);
 result<nlohmann::json> make_quiz(const analysis& a, const options& opts);
 result<nlohmann::json> make_outline(const analysis& a, const options& opts);
+result<nlohmann::json> make_notes(const analysis& a, const options& opts);
+result<nlohmann::json> make_practice_test(const analysis& a, const options& opts);
 
 // Items wanted: `opts.count` when set, else the type's default; never above `limit`.
 std::size_t wanted_count(const options& opts, std::size_t fallback, std::size_t limit);

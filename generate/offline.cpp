@@ -29,9 +29,6 @@ std::uint64_t stable_hash(std::string_view s) {
 }
 
 result<nlohmann::json> generate_offline(material_type type, const corpus& input, const options& opts) {
-  if (type == material_type::notes || type == material_type::practice_test)
-    return failure(errc::invalid_value,
-                   std::string(to_string(type)) + " is not supported by the offline provider yet.");
   if (input.pages.empty()) return failure(errc::invalid_value, "The material has no pages of text.");
   const analysis a = analyse(input, opts);
   if (a.doc.sentences.empty()) return failure(errc::invalid_value, "The material has no readable text.");
@@ -40,9 +37,10 @@ result<nlohmann::json> generate_offline(material_type type, const corpus& input,
     case material_type::flashcards: return make_flashcards(a, opts);
     case material_type::quiz: return make_quiz(a, opts);
     case material_type::outline: return make_outline(a, opts);
-    default: break;
+    case material_type::notes: return make_notes(a, opts);
+    case material_type::practice_test: return make_practice_test(a, opts);
   }
-  return failure(errc::invalid_value, std::string(to_string(type)) + " is not supported by the offline provider yet.");
+  return failure(errc::invalid_value, "unknown material type");
 }
 
 }  // namespace sf::gen

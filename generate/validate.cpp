@@ -107,7 +107,7 @@ result<void> check_summary(const json& content, const checker& ck) {
   return success();
 }
 
-result<void> check_flashcards(const json& content, const checker& ck) {
+result<void> check_flashcards(const json& content, const checker& ck, grounding g) {
   BOOST_OUTCOME_TRY(list, items(content, "cards"));
   std::set<std::string> fronts;
   for (std::size_t i = 0; i < list->size(); ++i) {
@@ -120,25 +120,22 @@ result<void> check_flashcards(const json& content, const checker& ck) {
       return failure(errc::invalid_value, where + " repeats the front of an earlier card");
     if (text::lower(collapse(front)).find(text::lower(collapse(back))) != std::string::npos)
       return failure(errc::invalid_value, where + ": its front gives away its back");
-    if (!ck.grounded(back, cites))
+    if (g == grounding::verbatim && !ck.grounded(back, cites))
       return failure(errc::invalid_value, where + ": its back is not found in the text it cites");
   }
   return success();
 }
 
-result<void> check_quiz(const json& content, const checker& ck) {
-  BOOST_OUTCOME_TRY(list, items(content, "questions"));
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    const json& q = (*list)[i];
-    const std::string where = "question " + std::to_string(i + 1);
+// One question with `n_options` options, one of them correct.
+result<void> check_choice(const json& q, const checker& ck, grounding g, const std::string& where, std::size_t n_options) {
     BOOST_OUTCOME_TRY(question, ck.str(q, "question", where));
     BOOST_OUTCOME_TRY(explanation, ck.str(q, "explanation", where));
     (void)question;
     (void)explanation;
-    if (!q.contains("options") || !q["options"].is_array() || q["options"].size() != 4)
-      return failure(errc::invalid_value, where + " does not have exactly 4 options");
+    if (!q.contains("options") || !q["options"].is_array() || q["options"].size() != n_options)
+      return failure(errc::invalid_value, where + " does not have exactly " + std::to_string(n_options) + " options");
     std::set<std::string> seen;
-    for (std::size_t k = 0; k < 4; ++k) {
+    for (std::size_t k = 0; k < n_options; ++k) {
       const json& o = q["options"][k];
       if (!o.is_string() || collapse(o.get_ref<const std::string&>()).empty())
         return failure(errc::invalid_value, where + ": option " + std::to_string(k + 1) + " is not a non-empty string");
@@ -148,10 +145,61 @@ result<void> check_quiz(const json& content, const checker& ck) {
     if (!q.contains("answer_index") || !q["answer_index"].is_number_integer())
       return failure(errc::invalid_value, where + " has no integer answer_index");
     const auto answer = q["answer_index"].get<std::int64_t>();
-    if (answer < 0 || answer > 3) return failure(errc::invalid_value, where + ": answer_index " + std::to_string(answer) + " is not 0-3");
+    if (answer < 0 || answer >= static_cast<std::int64_t>(n_options))
+      return failure(errc::invalid_value, where + ": answer_index " + std::to_string(answer) + " is out of range");
     BOOST_OUTCOME_TRY(cites, ck.citations(q, where));
-    if (!ck.grounded(q["options"][static_cast<std::size_t>(answer)].get_ref<const std::string&>(), cites))
+    if (g == grounding::verbatim && n_options == 4 &&
+        !ck.grounded(q["options"][static_cast<std::size_t>(answer)].get_ref<const std::string&>(), cites))
       return failure(errc::invalid_value, where + ": the correct option is not found in the text it cites");
+    return success();
+}
+
+result<void> check_quiz(const json& content, const checker& ck, grounding g) {
+  BOOST_OUTCOME_TRY(list, items(content, "questions"));
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    BOOST_OUTCOME_TRYV(check_choice((*list)[i], ck, g, "question " + std::to_string(i + 1), 4));
+  }
+  return success();
+}
+
+// Mixed kinds: multiple choice (4 options), true/false (the options "True" and "False"),
+// short answer (no options, an "answer" string).
+result<void> check_practice_test(const json& content, const checker& ck, grounding g) {
+  BOOST_OUTCOME_TRY(list, items(content, "questions"));
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const json& q = (*list)[i];
+    const std::string where = "question " + std::to_string(i + 1);
+    BOOST_OUTCOME_TRY(kind, ck.str(q, "kind", where));
+    if (kind == "multiple_choice") {
+      BOOST_OUTCOME_TRYV(check_choice(q, ck, g, where, 4));
+    } else if (kind == "true_false") {
+      BOOST_OUTCOME_TRYV(check_choice(q, ck, g, where, 2));
+      if (q["options"][0] != "True" || q["options"][1] != "False")
+        return failure(errc::invalid_value, where + ": a true/false question's options are True and False");
+    } else if (kind == "short_answer") {
+      BOOST_OUTCOME_TRY(question, ck.str(q, "question", where));
+      BOOST_OUTCOME_TRY(answer, ck.str(q, "answer", where));
+      BOOST_OUTCOME_TRY(cites, ck.citations(q, where));
+      (void)question;
+      if (g == grounding::verbatim && !ck.grounded(answer, cites))
+        return failure(errc::invalid_value, where + ": its answer is not found in the text it cites");
+    } else {
+      return failure(errc::invalid_value, where + ": unknown kind \"" + kind + "\"");
+    }
+  }
+  return success();
+}
+
+result<void> check_notes(const json& content, const checker& ck) {
+  BOOST_OUTCOME_TRY(list, items(content, "topics"));
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string where = "topic " + std::to_string(i + 1);
+    BOOST_OUTCOME_TRY(title, ck.str((*list)[i], "title", where));
+    BOOST_OUTCOME_TRY(markdown, ck.str((*list)[i], "markdown", where));
+    BOOST_OUTCOME_TRY(cites, ck.citations((*list)[i], where));
+    (void)title;
+    (void)markdown;
+    (void)cites;
   }
   return success();
 }
@@ -177,20 +225,48 @@ result<void> check_outline(const json& content, const checker& ck) {
 
 }  // namespace
 
-result<void> validate(material_type type, const nlohmann::json& content, const corpus& input) {
+result<void> validate(material_type type, const nlohmann::json& content, const corpus& input, grounding g) {
   const checker ck(input);
   switch (type) {
     case material_type::summary: return check_summary(content, ck);
-    case material_type::flashcards: return check_flashcards(content, ck);
-    case material_type::quiz: return check_quiz(content, ck);
+    case material_type::flashcards: return check_flashcards(content, ck, g);
+    case material_type::quiz: return check_quiz(content, ck, g);
     case material_type::outline: return check_outline(content, ck);
-    case material_type::notes:
-    case material_type::practice_test:
-      // No offline shape yet: only what every material must be.
-      if (!content.is_object() || content.empty()) return failure(errc::invalid_value, "the content is not a non-empty JSON object");
-      return success();
+    case material_type::notes: return check_notes(content, ck);
+    case material_type::practice_test: return check_practice_test(content, ck, g);
   }
   return failure(errc::invalid_value, "unknown material type");
+}
+
+const char* items_key(material_type type) {
+  switch (type) {
+    case material_type::summary: return "sentences";
+    case material_type::flashcards: return "cards";
+    case material_type::quiz:
+    case material_type::practice_test: return "questions";
+    case material_type::outline: return "chapters";
+    case material_type::notes: return "topics";
+  }
+  return "items";
+}
+
+nlohmann::json keep_valid_items(material_type type, const nlohmann::json& content, const corpus& input, grounding g,
+                                int& dropped) {
+  dropped = 0;
+  const char* key = items_key(type);
+  if (!content.is_object() || !content.contains(key) || !content[key].is_array()) return content;
+  nlohmann::json out = content;
+  out[key] = nlohmann::json::array();
+  for (const auto& item : content[key]) {
+    nlohmann::json one = content;
+    one[key] = nlohmann::json::array({item});
+    // Duplicates are judged against the items kept so far.
+    nlohmann::json with_kept = out;
+    with_kept[key].push_back(item);
+    if (validate(type, one, input, g) && validate(type, with_kept, input, g)) out[key].push_back(item);
+    else ++dropped;
+  }
+  return out;
 }
 
 }  // namespace sf::gen

@@ -19,6 +19,11 @@ const wording& wording_for(text::language lang) {
       "chosen by how central their words are. Nothing was rephrased or added.*",
       "(p. {})",
       "Pages {}\u2013{}",
+      "True or false: {}",
+      "Key points",
+      "Example",
+      "Review questions",
+      "*Notes made offline from the text's own sentences; every line is quoted, with its page.*",
   };
   static const wording de{
       "Was ist {}?",
@@ -36,6 +41,11 @@ const wording& wording_for(text::language lang) {
       "übernommen, ausgewählt danach, wie zentral ihre Begriffe sind. Nichts wurde umformuliert oder ergänzt.*",
       "(S. {})",
       "Seiten {}\u2013{}",
+      "Richtig oder falsch: {}",
+      "Kernpunkte",
+      "Beispiel",
+      "Wiederholungsfragen",
+      "*Offline aus den Sätzen des Textes erstellte Notizen; jede Zeile ist ein Zitat mit Seitenangabe.*",
   };
   return lang == text::language::de ? de : en;
 }

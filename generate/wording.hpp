@@ -24,6 +24,11 @@ struct wording {
   std::string_view summary_note;    // {} = sentence count
   std::string_view page_reference;  // {} = page
   std::string_view pages_heading;   // {} = first page, {} = last page
+  std::string_view true_or_false;   // {} = statement
+  std::string_view key_points;
+  std::string_view example;
+  std::string_view review_questions;
+  std::string_view notes_note;
 };
 
 const wording& wording_for(text::language lang);

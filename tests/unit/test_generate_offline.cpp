@@ -231,12 +231,6 @@ TEST_CASE("text that cannot support a material fails with invalid_value") {
       CHECK_FALSE(r.error().message.empty());
     }
   }
-  for (auto t : {material_type::notes, material_type::practice_test}) {
-    auto r = generate_offline(t, fixture(), {});
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().code == sf::errc::invalid_value);
-    CHECK(r.error().message.find("not supported") != std::string::npos);
-  }
 }
 
 TEST_CASE("validate rejects hand-made bad content") {
@@ -319,4 +313,41 @@ TEST_CASE("a tiny text (two spoken sentences) still gives cards and a quiz") {
   REQUIRE(quiz);
   CHECK_FALSE(quiz.value()["questions"].empty());
   CHECK(validate(material_type::quiz, quiz.value(), c));
+}
+
+TEST_CASE("notes and practice tests are made offline, valid and grounded") {
+  const corpus& c = fixture();
+  auto notes = generate_offline(material_type::notes, c, {});
+  REQUIRE(notes);
+  INFO(notes.value().dump(2).substr(0, 3000));
+  REQUIRE(notes.value()["topics"].size() >= 2);
+  CHECK(validate(material_type::notes, notes.value(), c));
+  for (const auto& t : notes.value()["topics"]) {
+    CHECK_FALSE(t["title"].get<std::string>().empty());
+    CHECK(t["markdown"].get<std::string>().find("(p. ") != std::string::npos);
+  }
+
+  auto test = generate_offline(material_type::practice_test, c, {});
+  REQUIRE(test);
+  INFO(test.value().dump(2).substr(0, 3000));
+  CHECK(validate(material_type::practice_test, test.value(), c));
+  std::set<std::string> kinds;
+  for (const auto& q : test.value()["questions"]) kinds.insert(q["kind"].get<std::string>());
+  INFO(generate_offline(material_type::flashcards, c, {}).value().dump(1));
+  CHECK(kinds.count("multiple_choice") == 1);
+  CHECK(kinds.count("true_false") == 1);
+  CHECK(kinds.count("short_answer") == 1);
+  CHECK(generate_offline(material_type::practice_test, c, {}).value() == test.value());  // deterministic
+}
+
+TEST_CASE("model answers keep only their valid items") {
+  const corpus& c = fixture();
+  auto cards = generate_offline(material_type::flashcards, c, {}).value();
+  auto broken = cards;
+  broken["cards"].push_back({{"front", "Orphan?"}, {"back", "x"}, {"citations", json::array()}});
+  broken["cards"].push_back(cards["cards"][0]);  // a duplicate front
+  int dropped = 0;
+  auto kept = keep_valid_items(material_type::flashcards, broken, c, grounding::cited, dropped);
+  CHECK(dropped == 2);
+  CHECK(kept["cards"].size() == cards["cards"].size());
 }

@@ -1,0 +1,26 @@
+#pragma once
+// OpenAI-compatible chat completions over libcurl: OpenAI, Mistral, DeepSeek, Gemini's
+// compatible endpoint, Ollama, vLLM, llama.cpp's server.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "generate/provider.hpp"
+
+namespace sf::gen {
+
+struct openai_settings {
+  std::string name;       // shown as the material's provider
+  std::string base_url;   // e.g. https://api.openai.com/v1
+  std::string api_key;    // empty for local servers
+  std::string model;
+  std::chrono::milliseconds timeout{60000};
+  bool json_schema = true;  // response_format json_schema; false: json_object (older servers)
+};
+
+std::unique_ptr<provider> make_openai_provider(openai_settings s);
+
+// Replaces anything that looks like a secret in `text` (for logs and error messages).
+std::string redact(const std::string& text, const std::string& secret);
+
+}  // namespace sf::gen

@@ -1,0 +1,62 @@
+#pragma once
+// Model providers: something that answers a chat request with text. The offline generator
+// does not go through here (it needs no model); HTTP providers and their chain do.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace sf::gen {
+
+struct chat_message {
+  std::string role;  // system | user
+  std::string content;
+};
+
+struct chat_request {
+  std::vector<chat_message> messages;  // a fresh conversation: nothing is shared between requests
+  std::string schema_name;
+  std::string json_schema;             // the answer must be JSON of this schema
+  double temperature = 0.2;
+  int max_tokens = 4000;
+};
+
+struct usage {
+  long long prompt_tokens = 0;
+  long long completion_tokens = 0;
+};
+
+struct chat_reply {
+  std::string text;      // the model's answer (JSON for structured requests)
+  std::string provider;  // which provider answered, for the material's label
+  std::string model;
+  usage tokens;
+};
+
+// How a provider failed decides what the chain and the job do next.
+enum class provider_failure {
+  rate_limited,  // 429: try the next provider (or key)
+  unavailable,   // 5xx, refused, timed out: next provider; the job may retry later
+  quota,         // exhausted credit: next provider
+  rejected,      // 4xx other than 429: the request itself is wrong; no point in retrying
+  malformed,     // the answer is not the JSON asked for: retried
+};
+
+struct provider_error {
+  provider_failure kind = provider_failure::unavailable;
+  std::string message;  // never contains a secret
+};
+
+class provider {
+ public:
+  virtual ~provider() = default;
+  virtual std::string name() const = 0;
+  virtual boost::outcome_v2::basic_result<chat_reply, provider_error, boost::outcome_v2::policy::terminate> chat(
+      const chat_request& req) = 0;
+};
+using chat_result = boost::outcome_v2::basic_result<chat_reply, provider_error, boost::outcome_v2::policy::terminate>;
+
+}  // namespace sf::gen
