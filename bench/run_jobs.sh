@@ -38,10 +38,14 @@ echo "bench admin passphrase" | "$bin" admin create-user bench@example.test --ad
 token=$(curl -fsS -XPOST "http://127.0.0.1:$port/v1/auth/login" \
   -d '{"email":"bench@example.test","password":"bench admin passphrase"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
-redis-server --port 6399 --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
-redis_pid=$!
-sleep 0.5
-/usr/bin/python3 bench/celery_peer.py --redis redis://127.0.0.1:6399/0 --jobs "${JOBS:-10000}" >"$work/celery.json"
+peer=()
+if [ -z "${SKIP_PEER:-}" ]; then  # SKIP_PEER=1: only our side, for quick iterations
+  redis-server --port 6399 --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  sleep 0.5
+  /usr/bin/python3 bench/celery_peer.py --redis redis://127.0.0.1:6399/0 --jobs "${JOBS:-10000}" >"$work/celery.json"
+  peer=(--peer "$work/celery.json")
+fi
 
 build/bin/bench_jobs --server "http://127.0.0.1:$port" --token "$token" --database "$STUDYFORGE_DATABASE_URL" \
-  --jobs "${JOBS:-10000}" --peer "$work/celery.json"
+  --jobs "${JOBS:-10000}" "${peer[@]}"

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <mutex>
+#include <unordered_map>
+
 #include <pqxx/pqxx>
 
 #include "http/credentials.hpp"
@@ -62,7 +65,14 @@ struct api::route {
   route_handler handler;
 };
 
-api::api(api_deps deps) : deps_(std::move(deps)) {
+struct api::token_cache {
+  static constexpr auto ttl = std::chrono::seconds(10);
+  static constexpr std::size_t max_entries = 100000;
+  std::mutex mu;
+  std::unordered_map<std::string, std::pair<storage::user_record, std::chrono::steady_clock::time_point>> entries;
+};
+
+api::api(api_deps deps) : deps_(std::move(deps)), tokens_(std::make_unique<token_cache>()) {
   add_ops_routes(*this);
   add_account_routes(*this);
   add_course_routes(*this);
@@ -144,9 +154,26 @@ response api::handle(const request& r) {
 
 std::optional<storage::user_record> api::user_for_token(const std::string& token) {
   if (token.empty() || token.size() > 128) return std::nullopt;
+  auto key = token_hash(token);
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(tokens_->mu);
+    if (auto it = tokens_->entries.find(key); it != tokens_->entries.end() && it->second.second > now) return it->second.first;
+  }
   auto conn = deps_.services.db.acquire();
-  pqxx::read_transaction tx(*conn);
-  return storage::find_user_by_token(tx, token_hash(token));
+  pqxx::nontransaction tx(*conn);  // one statement: no BEGIN/COMMIT round trips
+  auto user = storage::find_user_by_token(tx, key);
+  if (user) {
+    std::lock_guard lock(tokens_->mu);
+    if (tokens_->entries.size() >= token_cache::max_entries) tokens_->entries.clear();
+    tokens_->entries[key] = {*user, now + token_cache::ttl};
+  }
+  return user;
+}
+
+void api::forget_token(const std::string& token) {
+  std::lock_guard lock(tokens_->mu);
+  tokens_->entries.erase(token_hash(token));
 }
 
 std::optional<nlohmann::json> api::course_snapshot(const std::string& owner_id, const std::string& course_id) {

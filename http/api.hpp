@@ -41,7 +41,10 @@ class api {
   response handle(const request& r);
 
   // For the WebSocket session (also on request workers).
+  // Tokens are remembered for a few seconds, so most requests cost no database round trip
+  // for authentication; logout forgets at once on this node (on others within the TTL).
   std::optional<storage::user_record> user_for_token(const std::string& token);
+  void forget_token(const std::string& token);
   // The course as a client sees it, owner-scoped; nullopt when not found.
   std::optional<nlohmann::json> course_snapshot(const std::string& owner_id, const std::string& course_id);
   std::vector<storage::event_record> events_after(const std::string& course_id, long long since, int limit);
@@ -51,8 +54,10 @@ class api {
 
  private:
   struct route;
+  struct token_cache;
   api_deps deps_;
   std::vector<route> routes_;
+  std::unique_ptr<token_cache> tokens_;
 };
 
 // Responses shared by the route files.

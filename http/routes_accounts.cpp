@@ -70,12 +70,13 @@ void add_account_routes(api& a) {
     return json_response(200, {{"user_id", user->id}, {"token", token}});
   });
 
-  a.add("POST", "/v1/auth/logout", true, [&s](call& c) {
-    auto h = c.req.header("authorization").value_or("");
+  a.add("POST", "/v1/auth/logout", true, [&s, &a](call& c) {
+    auto token = c.req.header("authorization").value_or("").substr(std::string("Bearer ").size());
     auto conn = s.db.acquire();
     pqxx::work tx(*conn);
-    storage::delete_token(tx, token_hash(h.substr(std::string("Bearer ").size())));
+    storage::delete_token(tx, token_hash(token));
     tx.commit();
+    a.forget_token(token);
     response r;
     r.status = 204;
     r.content_type.clear();

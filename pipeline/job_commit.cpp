@@ -94,28 +94,37 @@ std::string job_step(const storage::job_record& job, pqxx::transaction_base& tx)
 
 }  // namespace
 
-result<begin_result> begin_job(services& s, const std::string& job_id, int stale_after_ms) {
-  begin_result out;
-  auto r = in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+namespace {
+
+begin_result why_not_started(pqxx::work& tx, journal& j, const std::string& job_id, int stale_after_ms) {
+  {
     auto job = storage::find_job(tx, job_id, true);
-    if (!job) { out = {begin_result::action::skip, {}, "unknown job"}; return success(); }
-    if (job_is_terminal(job->status)) { out = {begin_result::action::skip, *job, "already " + job->status}; return success(); }
-    if (job->status == "running" && !storage::heartbeat_stale(tx, job_id, stale_after_ms)) {
-      out = {begin_result::action::wait, *job, "running on another node"};
-      return success();
-    }
+    if (!job) return {begin_result::action::skip, {}, "unknown job"};
+    if (job_is_terminal(job->status)) return {begin_result::action::skip, *job, "already " + job->status};
+    if (job->status == "running" && !storage::heartbeat_stale(tx, job_id, stale_after_ms))
+      return {begin_result::action::wait, *job, "running on another node"};
     if (job->cancel_requested) {
       storage::set_job_status(tx, job_id, "cancelled", std::nullopt);
       if (job->course_id) j.event({*job->course_id, job_id, job->kind, "cancelled", job->progress, 0, "cancelled", std::nullopt});
-      out = {begin_result::action::skip, *job, "cancelled before it started"};
-      return success();
+      return {begin_result::action::skip, *job, "cancelled before it started"};
     }
-    if (job->status == "running" && job->attempt >= job->max_attempts) {
-      out = {begin_result::action::fail, *job, "poison: the job's node stopped under it on every attempt"};
-      return success();
-    }
+    if (job->status == "running" && job->attempt >= job->max_attempts)
+      return {begin_result::action::fail, *job, "poison: the job's node stopped under it on every attempt"};
+    return {begin_result::action::skip, *job, "not startable"};
+  }
+}
+
+}  // namespace
+
+result<begin_result> begin_job(services& s, const std::string& job_id, int stale_after_ms) {
+  begin_result out;
+  auto r = in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+    // The common case in one statement; the reasons why not are looked up only when it fails.
     auto started = storage::start_job(tx, job_id, s.cfg.node_id, stale_after_ms);
-    if (!started) { out = {begin_result::action::skip, *job, "not startable"}; return success(); }
+    if (!started) {
+      out = why_not_started(tx, j, job_id, stale_after_ms);
+      return success();
+    }
     int course_progress = 0;
     if (started->course_id) {
       auto course = lock_course(tx, *started);
@@ -125,9 +134,8 @@ result<begin_result> begin_job(services& s, const std::string& job_id, int stale
         course_progress = 0;
       }
     }
-    std::string step = job_step(*started, tx);
-    storage::set_job_progress(tx, job_id, 0, step);
-    log_job(j, tx, *started, "running", 0, course_progress, step + " (attempt " + std::to_string(started->attempt) + ")",
+    log_job(j, tx, *started, "running", 0, course_progress,
+            started->current_step.value_or(started->kind) + " (attempt " + std::to_string(started->attempt) + ")",
             {{"attempt", started->attempt}, {"node", s.cfg.node_id}});
     out = {begin_result::action::run, *started, ""};
     return success();
@@ -135,6 +143,8 @@ result<begin_result> begin_job(services& s, const std::string& job_id, int stale
   if (!r) return r.error();
   return out;
 }
+
+
 
 result<bool> record_progress(services& s, const storage::job_record& job, int progress, const std::string& step) {
   bool cancel = false;
@@ -157,11 +167,10 @@ result<bool> record_progress(services& s, const storage::job_record& job, int pr
 
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect) {
   return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
-    auto current = storage::find_job(tx, job.id, true);
     // Cancelled, timed out or taken over by another node meanwhile: this attempt's result is void.
-    if (!current || current->status != "running" || current->attempt != job.attempt) return success();
-    auto detail = attempt_detail(tx, job, s.cfg.node_id);
-    storage::set_job_status(tx, job.id, "succeeded", std::nullopt);
+    auto fin = storage::finish_attempt(tx, job.id, job.attempt, "succeeded", std::nullopt);
+    if (!fin) return success();
+    nlohmann::json detail{{"attempt", job.attempt}, {"node", s.cfg.node_id}, {"duration_ms", fin->duration_ms}};
     if (std::holds_alternative<nothing_to_store>(effect) || !job.course_id) {
       log_job(j, tx, job, "succeeded", 100, 0, job.kind + ": done", detail);
       return success();
@@ -209,20 +218,18 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
 result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt,
                             int retry_delay_ms) {
   return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
-    auto current = storage::find_job(tx, job.id, true);
-    if (!current || job_is_terminal(current->status) || current->attempt != job.attempt) return success();
     std::string message = std::string(to_string(e.code)) + ": " + e.message;
-    auto detail = attempt_detail(tx, *current, s.cfg.node_id);
-    detail["error"] = message;
     std::string status = final_attempt ? "failed" : "retrying";
-    storage::set_job_status(tx, job.id, status, message, retry_delay_ms);
-    std::string step = "attempt " + std::to_string(current->attempt) + " of " + std::to_string(current->max_attempts) + ": " + message;
+    auto fin = storage::finish_attempt(tx, job.id, job.attempt, status, message, retry_delay_ms);
+    if (!fin) return success();  // no longer running this attempt: someone else settled it
+    nlohmann::json detail{{"attempt", job.attempt}, {"node", s.cfg.node_id}, {"duration_ms", fin->duration_ms}, {"error", message}};
+    std::string step = "attempt " + std::to_string(job.attempt) + " of " + std::to_string(job.max_attempts) + ": " + message;
     if (!job.course_id) {
-      log_job(j, tx, *current, status, current->progress, 0, step, detail);
+      log_job(j, tx, job, status, fin->progress, 0, step, detail);
       return success();
     }
     auto course = lock_course(tx, job);
-    log_job(j, tx, *current, status, current->progress, course.progress, step, detail);
+    log_job(j, tx, job, status, fin->progress, course.progress, step, detail);
     if (!final_attempt) return success();
     if (job.kind == "extract" || job.kind == "ocr") {
       storage::set_source_outcome(tx, job.source_id.value_or(""), {"failed", std::nullopt, std::nullopt, 0, 0, std::nullopt});

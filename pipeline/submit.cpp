@@ -149,7 +149,9 @@ result<material_outcome> submit_material(services& s, const material_request& re
 result<std::string> submit_probe(services& s, const std::string& owner_id, const std::string& lane,
                                  const std::string& payload_json) {
   storage::job_record job;
-  auto committed = with_db(s, [&](pqxx::work& tx) -> result<void> {
+  try {
+    auto conn = s.db.acquire();
+    pqxx::nontransaction tx(*conn);  // one statement, committed as it runs
     storage::new_job nj;
     nj.owner_id = owner_id;
     nj.kind = "probe";
@@ -157,10 +159,9 @@ result<std::string> submit_probe(services& s, const std::string& owner_id, const
     nj.max_attempts = static_cast<int>(s.cfg.job_kind("probe").backoff_s.size());
     nj.payload_json = payload_json;
     job = storage::create_job(tx, nj);
-    tx.commit();
-    return success();
-  });
-  if (!committed) return committed.error();
+  } catch (const std::exception& e) {
+    return boost::outcome_v2::failure(storage::classify(e));
+  }
   if (auto published = s.bus.publish_job(job.lane, job.kind, job.id); !published) {
     (void)with_db(s, [&](pqxx::work& tx) -> result<void> {
       storage::set_job_status(tx, job.id, "failed", "enqueue failed: " + published.error().message);

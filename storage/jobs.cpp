@@ -79,8 +79,11 @@ std::optional<job_record> start_job(pqxx::transaction_base& tx, const std::strin
   return first_job(tx.exec_params(
       std::string("update jobs set status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()), "
                   "attempt_started_at = now(), node_id = $2, heartbeat_at = now(), progress = 0, error = null, "
-                  "due_at = null where id = $1::uuid and not "
-                  "cancel_requested and (status in ('queued', 'retrying') or (status = 'running' and heartbeat_at < "
+                  "due_at = null, current_step = case kind when 'extract' then 'extracting text' "
+                  "when 'ocr' then 'reading scanned pages' when 'generate' then coalesce((select 'writing ' || m.type "
+                  "from materials m where m.id = jobs.material_id), kind) else kind end "
+                  "where id = $1::uuid and not cancel_requested and (status in ('queued', 'retrying') or "
+                  "(status = 'running' and attempt < max_attempts and heartbeat_at < "
                   "now() - make_interval(secs => $3::float8 / 1000))) returning ") + job_columns,
       id, node_id, stale_after_ms));
 }
@@ -160,6 +163,22 @@ std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx) {
     out.push_back({r[0].as<std::string>(), r[1].as<long long>(), r[2].as<long long>(), r[3].as<long long>(),
                    r[4].as<double>()});
   return out;
+}
+
+std::optional<finished_attempt> finish_attempt(pqxx::transaction_base& tx, const std::string& id, int attempt,
+                                               const std::string& status, const std::optional<std::string>& error,
+                                               int due_in_ms) {
+  bool terminal = status == "succeeded" || status == "failed" || status == "cancelled";
+  auto res = tx.exec_params(
+      "update jobs set status = $3, error = $4, progress = case when $3 = 'succeeded' then 100 else progress end, "
+      "completed_at = case when $5 then now() else completed_at end, "
+      "due_at = case when $3 = 'retrying' then now() + make_interval(secs => $6::float8 / 1000) else null end, "
+      "published_at = case when $3 = 'retrying' then now() else published_at end "
+      "where id = $1::uuid and status = 'running' and attempt = $2 "
+      "returning coalesce((extract(epoch from now() - attempt_started_at) * 1000)::bigint, 0), progress",
+      id, attempt, status, error, terminal, due_in_ms);
+  if (res.empty()) return std::nullopt;
+  return finished_attempt{res[0][0].as<long long>(), res[0][1].as<int>()};
 }
 
 void heartbeat_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {

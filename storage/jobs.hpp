@@ -25,8 +25,10 @@ std::vector<job_record> list_jobs(pqxx::transaction_base& tx, const std::string&
                                   const std::optional<std::string>& status, const std::optional<std::string>& lane,
                                   int limit);
 
-// queued|retrying -> running, attempt raised; also takes over a `running` row whose heartbeat
-// is older than `stale_after_ms` (its node died). nullopt when the job is not startable.
+// queued|retrying -> running, attempt raised, its first step named; also takes over a
+// `running` row whose heartbeat is older than `stale_after_ms` (its node died) while it has
+// attempts left. One statement: the common case costs one round trip. nullopt when the job
+// is not startable this way.
 std::optional<job_record> start_job(pqxx::transaction_base& tx, const std::string& id, const std::string& node_id,
                                     int stale_after_ms);
 // True when a `running` row's heartbeat is older than `stale_after_ms`.
@@ -55,6 +57,17 @@ struct lane_db_stats {
 };
 std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx);
 void heartbeat_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids);
+
+// Ends attempt `attempt` of a running job (status succeeded, failed or retrying) in one
+// statement; nullopt when the job is no longer running that attempt (cancelled, timed out or
+// taken over meanwhile).
+struct finished_attempt {
+  long long duration_ms = 0;
+  int progress = 0;
+};
+std::optional<finished_attempt> finish_attempt(pqxx::transaction_base& tx, const std::string& id, int attempt,
+                                               const std::string& status, const std::optional<std::string>& error,
+                                               int due_in_ms = 0);
 bool cancel_requested(pqxx::transaction_base& tx, const std::string& id);
 void request_cancel(pqxx::transaction_base& tx, const std::string& id);
 // failed -> queued with a fresh set of attempts.
