@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "actors/runtime.hpp"
+#include "generate/openai_provider.hpp"
+#include "generate/provider_chain.hpp"
 #include "http/api.hpp"
 #include "http/hub.hpp"
 #include "http/server.hpp"
@@ -25,6 +27,7 @@ struct node::impl {
   std::unique_ptr<storage::pool> db;
   std::unique_ptr<storage::blob_store> blobs;
   std::unique_ptr<messaging::bus> bus;
+  std::unique_ptr<gen::provider_chain> providers;
   std::unique_ptr<pipeline::services> services;
   std::unique_ptr<actors::runtime> runtime;
   http::hub hub;
@@ -48,7 +51,14 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
   p.blobs = std::make_unique<storage::blob_store>(std::filesystem::path(s.data_dir) / "blobs");
   BOOST_OUTCOME_TRY(bus, messaging::connect(s.nats_url, "studyforge-" + s.node_id, s.nats_namespace));
   p.bus = std::move(bus);
-  p.services.reset(new pipeline::services{p.cfg, *p.db, *p.blobs, *p.bus});
+  std::vector<std::unique_ptr<gen::provider>> chain;
+  for (const auto& pr : s.providers)
+    chain.push_back(gen::make_openai_provider(
+        {pr.name, pr.base_url, pr.api_key, pr.model, std::chrono::seconds(pr.timeout_s), pr.json_schema}));
+  p.providers = std::make_unique<gen::provider_chain>(
+      std::move(chain), gen::breaker_settings{s.breaker_failures, std::chrono::seconds(s.breaker_open_s)});
+  p.services.reset(new pipeline::services{p.cfg, *p.db, *p.blobs, *p.bus, p.providers.get()});
+  if (!s.providers.empty()) spdlog::info("{} model providers configured; the first is {}", s.providers.size(), s.providers[0].name);
 
   // Events from every node reach this node's WebSocket sessions.
   auto* hub = &p.hub;

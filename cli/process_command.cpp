@@ -120,9 +120,11 @@ result<void> write_outputs(client::http_client& c, const std::string& course_id,
     } else if (type == "quiz") {
       std::ofstream(dir / "quiz.json") << m["content"].dump(2) << "\n";
     } else if (type == "flashcards") {
-      BOOST_OUTCOME_TRY(csv, c.request("GET", "/v1/courses/" + course_id + "/materials/flashcards/export?format=csv"));
-      if (csv.status != 200) return failure(errc::internal, "flashcards export: " + body_error(csv));
-      std::ofstream(dir / "flashcards.csv") << csv.body;
+      for (const char* format : {"csv", "apkg"}) {
+        BOOST_OUTCOME_TRY(file, c.request("GET", "/v1/courses/" + course_id + "/materials/flashcards/export?format=" + format));
+        if (file.status != 200) return failure(errc::internal, "flashcards export: " + body_error(file));
+        std::ofstream(dir / (std::string("flashcards.") + format), std::ios::binary) << file.body;
+      }
     } else {
       std::ofstream(dir / (type + ".json")) << m["content"].dump(2) << "\n";
     }

@@ -76,6 +76,16 @@ struct settings {
   int purge_rejected_after_s = 86400;
 
   // generation
+  struct provider {
+    std::string name, base_url, model, api_key;
+    int timeout_s = 60;
+    bool json_schema = true;
+  };
+  std::vector<provider> providers;  // in order; empty: the offline provider writes everything
+  int breaker_failures = 3;
+  int breaker_open_s = 30;
+  double cache_hit_similarity = 0.97;
+  double cache_near_similarity = 0.85;
   int flashcards_count = 20;
   int quiz_questions = 10;
   int summary_sentences = 12;

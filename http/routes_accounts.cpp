@@ -3,6 +3,7 @@
 
 #include "http/api.hpp"
 #include "http/credentials.hpp"
+#include "storage/generation.hpp"
 #include "storage/users.hpp"
 
 namespace sf::http {
@@ -83,12 +84,19 @@ void add_account_routes(api& a) {
     return r;
   });
 
-  a.add("GET", "/v1/me", true, [](call& c) {
+  a.add("GET", "/v1/me", true, [&s](call& c) {
+    nlohmann::json usage = nlohmann::json::object();
+    {
+      auto conn = s.db.acquire();
+      pqxx::read_transaction tx(*conn);
+      for (const auto& u : storage::usage_today(tx, c.user->id))
+        usage[u.provider] = {{"calls", u.calls}, {"prompt_tokens", u.prompt_tokens}, {"completion_tokens", u.completion_tokens}};
+    }
     return json_response(200, {{"user_id", c.user->id},
                                {"email", c.user->email},
                                {"is_admin", c.user->is_admin},
                                {"created_at", c.user->created_at},
-                               {"usage", nlohmann::json::object()},
+                               {"usage", {{"today", usage}}},
                                {"quotas", nlohmann::json::object()}});
   });
 }

@@ -2,6 +2,9 @@
 #include <pqxx/pqxx>
 
 #include "common/ids.hpp"
+#include <ctime>
+
+#include "generate/export_apkg.hpp"
 #include "generate/export_csv.hpp"
 #include "generate/material.hpp"
 #include "http/api.hpp"
@@ -67,11 +70,9 @@ response create_course(pipeline::services& s, call& c) {
       if (std::find(nc.materials.begin(), nc.materials.end(), name) == nc.materials.end()) nc.materials.push_back(name);
     }
   }
-  auto conn = s.db.acquire();
-  pqxx::work tx(*conn);
-  auto course = storage::create_course(tx, nc);
-  tx.commit();
-  return json_response(201, to_json(course));
+  auto course = pipeline::submit_course(s, nc);
+  if (!course) return error_response(course.error(), c.req);
+  return json_response(201, to_json(course.value()));
 }
 
 std::optional<storage::course_record> owned_course(pqxx::transaction_base& tx, call& c) {
@@ -120,7 +121,7 @@ response request_material(pipeline::services& s, call& c) {
 
 response export_flashcards(pipeline::services& s, call& c) {
   auto format = c.req.param("format").value_or("csv");
-  if (format != "csv") return error_response(400, "unsupported_format", "format must be csv", c.req);
+  if (format != "csv" && format != "apkg") return error_response(400, "unsupported_format", "format must be csv or apkg", c.req);
   auto conn = s.db.acquire();
   pqxx::read_transaction tx(*conn);
   auto course = owned_course(tx, c);
@@ -128,9 +129,19 @@ response export_flashcards(pipeline::services& s, call& c) {
   auto m = storage::find_material(tx, course->id, "flashcards");
   if (!m || m->status != "completed" || !m->content_json)
     return error_response(409, "not_ready", "the flashcards are not generated yet", c.req);
+  auto content = nlohmann::json::parse(*m->content_json);
   response r;
+  if (format == "apkg") {
+    auto apkg = gen::flashcards_apkg(content, course->title, course->id, s.blobs.temp_path().parent_path().string(),
+                                     static_cast<long long>(std::time(nullptr)));
+    if (!apkg) return error_response(apkg.error(), c.req);
+    r.content_type = "application/octet-stream";
+    r.body = std::move(apkg).value();
+    r.headers.push_back({"Content-Disposition", "attachment; filename=\"flashcards.apkg\""});
+    return r;
+  }
   r.content_type = "text/csv; charset=utf-8";
-  r.body = gen::flashcards_csv(nlohmann::json::parse(*m->content_json), course->title, course->id);
+  r.body = gen::flashcards_csv(content, course->title, course->id);
   r.headers.push_back({"Content-Disposition", "attachment; filename=\"flashcards.csv\""});
   return r;
 }

@@ -5,7 +5,11 @@
 #include <thread>
 #include <pqxx/pqxx>
 
+#include "generate/model_material.hpp"
 #include "generate/offline.hpp"
+#include "generate/provider_chain.hpp"
+#include "pipeline/model_generation.hpp"
+#include "storage/generation.hpp"
 #include "generate/validate.hpp"
 #include "ingest/chunking.hpp"
 #include "ingest/extract.hpp"
@@ -84,6 +88,24 @@ result<job_effect> run_extraction(services& s, const storage::job_record& job, j
   return job_effect{extracted{rec}};
 }
 
+// The model's outline for the topic when one is configured and answers usably; otherwise a
+// clearly marked manual outline, so the student has a plan and can still add sources.
+result<job_effect> outline_from_topic(services& s, const std::string& owner_id, const std::string& topic,
+                                      const gen::options& opts) {
+  if (s.providers && !s.providers->empty()) {
+    auto reply = s.providers->chat(gen::topic_outline_request(topic, opts));
+    if (reply) {
+      auto conn = s.db.acquire();
+      pqxx::nontransaction tx(*conn);
+      storage::add_usage(tx, owner_id, reply.value().provider, reply.value().tokens.prompt_tokens,
+                         reply.value().tokens.completion_tokens);
+      if (auto outline = gen::outline_from_reply(reply.value().text))
+        return job_effect{material_ready{outline->dump(), reply.value().provider}};
+    }
+  }
+  return job_effect{material_ready{gen::manual_outline(topic, opts).dump(), "manual"}};
+}
+
 gen::options read_options(const std::string& options_json, gen::material_type type, const config::settings& cfg) {
   gen::options o;
   auto j = nlohmann::json::parse(options_json, nullptr, false);
@@ -102,8 +124,10 @@ gen::options read_options(const std::string& options_json, gen::material_type ty
 }
 
 result<job_effect> run_generate(services& s, const storage::job_record& job, job_context& ctx) {
-  gen::corpus input;
+  course_text text;
+  auto& input = text.pages;
   storage::material_record material;
+  std::string topic;
   {
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
@@ -112,15 +136,22 @@ result<job_effect> run_generate(services& s, const storage::job_record& job, job
     if (!m || !course) return failure(errc::not_found, "the material of this job no longer exists");
     material = *m;
     input.title = course->title;
+    topic = course->topic.value_or("");
     for (const auto& src : storage::list_sources(tx, course->id)) {
       if (src.status != "extracted") continue;
+      text.sha_of[src.id] = src.sha256;
       for (auto& p : storage::load_pages(tx, src.sha256)) input.pages.push_back({src.id, p.page, std::move(p.text)});
     }
   }
   if (!ctx.checkpoint(10, "writing " + material.type)) return failure(errc::cancelled, "stopped");
   auto type = gen::parse_material_type(material.type);
   if (!type) return failure(errc::invalid_value, "unknown material type " + material.type);
-  BOOST_OUTCOME_TRY(content, gen::generate_offline(*type, input, read_options(material.options_json, *type, s.cfg)));
+  auto opts = read_options(material.options_json, *type, s.cfg);
+  // A course from a topic alone: its outline before any source exists.
+  if (input.pages.empty() && *type == gen::material_type::outline && !topic.empty())
+    return outline_from_topic(s, job.owner_id, topic, opts);
+  if (s.providers && !s.providers->empty()) return generate_with_model(s, job.owner_id, *type, opts, text, ctx);
+  BOOST_OUTCOME_TRY(content, gen::generate_offline(*type, input, opts));
   if (!ctx.checkpoint(90, "checking " + material.type)) return failure(errc::cancelled, "stopped");
   BOOST_OUTCOME_TRYV(gen::validate(*type, content, input));
   return job_effect{material_ready{content.dump(), gen::offline_provider_name}};

@@ -14,7 +14,8 @@ bool has_edge(const std::array<edge, N>& edges, std::string_view from, std::stri
   return std::find(edges.begin(), edges.end(), edge{from, to}) != edges.end();
 }
 
-constexpr std::array<edge, 10> course_edges{{
+constexpr std::array<edge, 11> course_edges{{
+    {"pending", "ready"},  // a course from a topic alone, whose outline was all it asked for
     {"pending", "processing"}, {"processing", "ready"}, {"processing", "rejected"}, {"processing", "failed"},
     {"failed", "processing"},  {"ready", "pending"},    {"rejected", "pending"},    {"failed", "pending"},
     {"pending", "rejected"},   {"ready", "processing"},

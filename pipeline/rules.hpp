@@ -3,6 +3,7 @@
 // Pure functions: every writer asks these before it writes a transition.
 //
 //   course:   pending -> processing -> ready | rejected(reason) | failed(error)
+//             pending -> ready (a topic-only course whose requested outline is done)
 //             failed -> processing (retry); ready|rejected|failed -> pending (new source)
 //   job:      queued -> running -> succeeded | failed | cancelled
 //             running -> retrying -> running; queued|retrying -> cancelled; failed -> queued (retry)

@@ -5,6 +5,10 @@
 #include "storage/blob_store.hpp"
 #include "storage/pool.hpp"
 
+namespace sf::gen {
+class provider_chain;
+}
+
 namespace sf::pipeline {
 
 struct services {
@@ -12,6 +16,7 @@ struct services {
   storage::pool& db;
   storage::blob_store& blobs;
   messaging::bus& bus;
+  gen::provider_chain* providers = nullptr;  // null or empty: the offline provider writes everything
 };
 
 }  // namespace sf::pipeline

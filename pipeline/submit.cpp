@@ -122,7 +122,9 @@ result<material_outcome> submit_material(services& s, const material_request& re
     if (!course) return failure(errc::not_found, "no such course");
     bool has_text = false;
     for (const auto& src : storage::list_sources(tx, req.course_id)) has_text |= src.status == "extracted";
-    if (!has_text) return failure(errc::conflict, "the course has no extracted source yet; upload one and wait for it");
+    bool from_topic = req.type == "outline" && course->topic && !course->topic->empty();
+    if (!has_text && !from_topic)
+      return failure(errc::conflict, "the course has no extracted source yet; upload one and wait for it");
     journal j(tx);
     out = request_material_in(tx, j, s.cfg, req, course->progress);
     tx.commit();
@@ -171,6 +173,28 @@ result<std::string> submit_probe(services& s, const std::string& owner_id, const
     return failure(errc::unavailable, "the job queue is unavailable; nothing was queued, try again");
   }
   return job.id;
+}
+
+result<storage::course_record> submit_course(services& s, const storage::new_course& c) {
+  storage::course_record course;
+  std::vector<storage::job_record> jobs;
+  std::vector<storage::event_record> events;
+  auto committed = with_db(s, [&](pqxx::work& tx) -> result<void> {
+    course = storage::create_course(tx, c);
+    if (c.topic && !c.topic->empty()) {
+      journal j(tx);
+      request_material_in(tx, j, s.cfg, {c.owner_id, course.id, "outline", "{}", false}, 0);
+      jobs = j.jobs();
+      events = j.events();
+    }
+    tx.commit();
+    return success();
+  });
+  if (!committed) return committed.error();
+  // A lost publish leaves the outline job queued for the sweep; the course itself exists.
+  for (const auto& job : jobs) (void)s.bus.publish_job(job.lane, job.kind, job.id);
+  publish_events(s.bus, events);
+  return course;
 }
 
 }  // namespace sf::pipeline

@@ -9,6 +9,7 @@
 
 #include "pipeline/materials.hpp"
 #include "pipeline/services.hpp"
+#include "storage/courses.hpp"
 
 namespace sf::pipeline {
 
@@ -27,6 +28,9 @@ struct submitted_source {
 // Errors: not_found (course), unsupported_media (with the detected type), too_large,
 // unavailable (database or NATS down).
 result<submitted_source> submit_source(services& s, const upload& u);
+
+// A new course; one with a topic gets its outline drafted at once (before any source).
+result<storage::course_record> submit_course(services& s, const storage::new_course& c);
 
 // Errors: not_found, conflict (no extracted text yet), unavailable.
 result<material_outcome> submit_material(services& s, const material_request& req);

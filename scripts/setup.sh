@@ -10,7 +10,7 @@ packages=(
   libfreetype-dev libjpeg-dev zlib1g-dev
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-eng
   libcurl4-openssl-dev libspdlog-dev libfmt-dev catch2 libsodium-dev postgresql
-  ffmpeg libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
+  ffmpeg libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us libsqlite3-dev python3
 )
 
 missing=()

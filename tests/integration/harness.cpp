@@ -277,3 +277,54 @@ double millis_between(const std::string& from, const std::string& to) {
 }
 
 }  // namespace sf::test
+
+namespace sf::test {
+
+scripted_openai::scripted_openai() {
+  log_ = std::string(std::getenv("STUDYFORGE_DATA_DIR") ? std::getenv("STUDYFORGE_DATA_DIR") : "/tmp") + "/openai-" +
+         std::to_string(getpid()) + "-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ".log";
+  std::ofstream(log_).flush();
+  int out[2];
+  REQUIRE(pipe(out) == 0);
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    std::string script = std::string(SF_TESTS_DIR) + "/integration/scripted_openai.py";
+    execlp("python3", "python3", script.c_str(), "--log", log_.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string line;
+  char c;
+  while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+  close(out[0]);
+  REQUIRE_FALSE(line.empty());
+  port_ = std::stoi(line);
+}
+
+scripted_openai::~scripted_openai() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+}
+
+int scripted_openai::calls(const std::string& key) const {
+  std::ifstream in(log_);
+  int n = 0;
+  for (std::string line; std::getline(in, line);)
+    if (nlohmann::json::parse(line, nullptr, false).value("key", "") == key) ++n;
+  return n;
+}
+
+std::string providers_json(const scripted_openai& server, const std::vector<std::string>& keys, int timeout_s) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& k : keys)
+    list.push_back({{"name", "scripted-" + k}, {"base_url", server.base_url()}, {"model", "scripted"}, {"api_key", k},
+                    {"timeout_s", timeout_s}});
+  return list.dump();
+}
+
+}  // namespace sf::test

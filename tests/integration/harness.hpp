@@ -98,3 +98,25 @@ std::string submit_probe(user& u, const std::string& lane, const nlohmann::json&
 double millis_between(const std::string& from, const std::string& to);
 
 }  // namespace sf::test
+
+namespace sf::test {
+
+// tests/integration/scripted_openai.py on a loopback port; stopped by pid when destroyed.
+class scripted_openai {
+ public:
+  scripted_openai();
+  ~scripted_openai();
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  // Calls made with this API key so far.
+  int calls(const std::string& key) const;
+
+ private:
+  int pid_ = -1;
+  int port_ = 0;
+  std::string log_;
+};
+
+// A providers setting naming the scripted server once per key, in order.
+std::string providers_json(const scripted_openai& server, const std::vector<std::string>& keys, int timeout_s = 10);
+
+}  // namespace sf::test

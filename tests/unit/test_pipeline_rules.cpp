@@ -11,7 +11,8 @@ TEST_CASE("course transitions follow the state machine") {
   CHECK(course_transition_allowed("failed", "processing"));
   CHECK_FALSE(course_transition_allowed("ready", "failed"));
   CHECK_FALSE(course_transition_allowed("rejected", "ready"));
-  CHECK_FALSE(course_transition_allowed("pending", "ready"));
+  CHECK(course_transition_allowed("pending", "ready"));  // a topic-only course's outline
+  CHECK_FALSE(course_transition_allowed("pending", "failed"));
 }
 
 TEST_CASE("job transitions follow the state machine; terminal states are final") {

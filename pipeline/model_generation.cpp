@@ -1,0 +1,141 @@
+#include "pipeline/model_generation.hpp"
+
+#include <sodium.h>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "generate/embedding.hpp"
+#include "generate/model_material.hpp"
+#include "generate/provider_chain.hpp"
+#include "storage/generation.hpp"
+
+namespace sf::pipeline {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int context_chunks = 12;
+
+std::string sha256_hex(const std::string& s) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(s.data()), s.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+// Cached content names file contents, not sources: the same file in another course is a hit.
+json map_citations(json content, const std::map<std::string, std::string>& names) {
+  std::function<void(json&)> walk = [&](json& j) {
+    if (j.is_object()) {
+      if (j.contains("source_id") && j["source_id"].is_string()) {
+        auto it = names.find(j["source_id"].get<std::string>());
+        j["source_id"] = it == names.end() ? std::string("?") : it->second;
+      }
+      for (auto& [k, v] : j.items()) walk(v);
+    } else if (j.is_array()) {
+      for (auto& v : j) walk(v);
+    }
+  };
+  walk(content);
+  return content;
+}
+
+// The prompt's text: the chunks retrieval chose, each labelled with its first page.
+gen::corpus retrieve(services& s, const course_text& text, const std::string& query, const std::string& title) {
+  std::vector<std::string> shas;
+  std::map<std::string, std::string> source_of;
+  for (const auto& [source, sha] : text.sha_of) {
+    shas.push_back(sha);
+    source_of[sha] = source;
+  }
+  auto conn = s.db.acquire();
+  pqxx::read_transaction tx(*conn);
+  gen::corpus context;
+  context.title = title;
+  for (auto& c : storage::find_chunks(tx, shas, query, context_chunks))
+    context.pages.push_back({source_of[c.sha256], c.chunk.page_start, std::move(c.chunk.text)});
+  if (context.pages.empty()) {
+    // Text extracted before chunking existed has no chunks: its first pages serve instead.
+    std::size_t used = 0;
+    for (const auto& p : text.pages.pages) {
+      if (!context.pages.empty() && used + p.text.size() > 18000) break;
+      context.pages.push_back(p);
+      used += p.text.size();
+    }
+  }
+  return context;
+}
+
+struct cache_match {
+  long long id = 0;
+  float similarity = 0;
+  json content;
+  std::string provider;
+};
+
+}  // namespace
+
+result<job_effect> generate_with_model(services& s, const std::string& owner_id, gen::material_type type,
+                                       const gen::options& opts, const course_text& text, job_context& ctx) {
+  std::string type_name(gen::to_string(type));
+  auto context = retrieve(s, text, opts.topic.empty() ? text.pages.title : opts.topic, text.pages.title);
+  if (context.pages.empty()) return failure(errc::invalid_value, "the course has no text to write from");
+  auto request = gen::material_request(type, context, opts);
+  std::string options_key = json{{"count", opts.count}, {"difficulty", opts.difficulty}, {"language", opts.language},
+                                 {"topic", opts.topic}}.dump();
+  std::string request_text = request.messages[0].content + "\n" + request.messages[1].content;
+  std::string digest = sha256_hex(type_name + "\n" + options_key + "\n" + request_text);
+  auto wanted = gen::embed(request_text);
+  std::map<std::string, std::string> to_sha = text.sha_of, to_source;
+  for (const auto& [source, sha] : text.sha_of) to_source[sha] = source;
+
+  // The cache: an identical or near-identical request about the same files.
+  cache_match best, near;
+  {
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    for (auto& e : storage::cache_candidates(tx, type_name, options_key, 200)) {
+      gen::embedding emb;
+      if (!gen::from_bytes(e.embedding, emb)) continue;
+      float sim = e.digest == digest ? 1.0f : gen::cosine(wanted, emb);
+      auto content = map_citations(json::parse(e.content_json, nullptr, false), to_source);
+      if (content.is_discarded() || !gen::validate(type, content, text.pages, gen::grounding::cited)) continue;
+      if (sim > best.similarity) best = {e.id, sim, content, e.provider};
+    }
+  }
+  auto use_cached = [&](const cache_match& m, const char* how) -> result<job_effect> {
+    auto conn = s.db.acquire();
+    pqxx::nontransaction tx(*conn);
+    storage::cache_hit(tx, m.id);
+    return job_effect{material_ready{m.content.dump(), m.provider + " (" + how + ")"}};
+  };
+  if (best.similarity >= s.cfg.cache_hit_similarity) return use_cached(best, "cached");
+  if (best.similarity >= s.cfg.cache_near_similarity) near = best;
+
+  if (!ctx.checkpoint(20, "asking " + type_name + " of the model")) return failure(errc::cancelled, "stopped");
+  auto reply = s.providers->chat(request);
+  if (!reply) {
+    if (near.id) return use_cached(near, "near match while providers fail");
+    bool permanent = reply.error().kind == gen::provider_failure::rejected;
+    return failure(permanent ? errc::invalid_value : errc::transient, reply.error().message);
+  }
+  {
+    auto conn = s.db.acquire();
+    pqxx::nontransaction tx(*conn);
+    storage::add_usage(tx, owner_id, reply.value().provider, reply.value().tokens.prompt_tokens,
+                       reply.value().tokens.completion_tokens);
+  }
+  if (!ctx.checkpoint(80, "checking " + type_name)) return failure(errc::cancelled, "stopped");
+  BOOST_OUTCOME_TRY(made, gen::material_from_reply(type, reply.value().text, text.pages, opts));
+  {
+    auto conn = s.db.acquire();
+    pqxx::nontransaction tx(*conn);
+    storage::cache_store(tx, type_name, options_key, digest, gen::to_bytes(wanted), map_citations(made.content, to_sha).dump(),
+                         reply.value().provider);
+  }
+  return job_effect{material_ready{made.content.dump(), reply.value().provider}};
+}
+
+}  // namespace sf::pipeline

@@ -1,0 +1,85 @@
+#include "storage/generation.hpp"
+
+#include "storage/row_reader.hpp"
+
+namespace sf::storage {
+
+std::vector<scored_chunk> find_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
+                                      const std::string& query, int limit) {
+  std::vector<scored_chunk> out;
+  auto read = [&](const pqxx::result& res) {
+    for (const auto& r : res)
+      out.push_back({r[0].as<std::string>(),
+                     {r[1].as<int>(), r[2].as<int>(), r[3].as<int>(), detail::opt_text(r[4]).value_or(""), r[5].as<std::string>()},
+                     r[6].as<double>()});
+  };
+  auto array = detail::pg_array(shas);
+  if (!query.empty())
+    read(tx.exec_params("select c.sha256, c.ordinal, c.page_start, c.page_end, c.heading, c.text, "
+                        "ts_rank(c.tsv, q) from chunks c, plainto_tsquery('simple', $2) q "
+                        "where c.sha256 = any($1::text[]) and c.tsv @@ q order by 7 desc, c.sha256, c.ordinal limit $3",
+                        array, query, limit));
+  if (out.empty())
+    // Coverage: every n-th chunk, so a long document is represented from start to end.
+    read(tx.exec_params("select sha256, ordinal, page_start, page_end, heading, text, 0::float8 from ("
+                        "select *, row_number() over (order by sha256, ordinal) as rn, count(*) over () as n "
+                        "from chunks where sha256 = any($1::text[])) x "
+                        "where (rn - 1) % greatest(1, n / $2) = 0 order by sha256, ordinal limit $2",
+                        array, limit));
+  return out;
+}
+
+std::vector<cache_entry> cache_candidates(pqxx::transaction_base& tx, const std::string& type,
+                                          const std::string& options_key, int limit) {
+  std::vector<cache_entry> out;
+  for (const auto& r : tx.exec_params("select id, digest, encode(embedding, 'hex'), content::text, provider "
+                                      "from generation_cache where type = $1 and options_key = $2 "
+                                      "order by created_at desc limit $3",
+                                      type, options_key, limit)) {
+    // bytea travels as hex here: pqxx 6's binary handling is awkward for raw floats.
+    std::string hex = r[2].as<std::string>(), bytes;
+    bytes.reserve(hex.size() / 2);
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    out.push_back({r[0].as<long long>(), r[1].as<std::string>(), bytes, r[3].as<std::string>(), r[4].as<std::string>()});
+  }
+  return out;
+}
+
+void cache_store(pqxx::transaction_base& tx, const std::string& type, const std::string& options_key,
+                 const std::string& digest, const std::string& embedding, const std::string& content_json,
+                 const std::string& provider) {
+  static const char* hexdigits = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(embedding.size() * 2);
+  for (unsigned char c : embedding) {
+    hex += hexdigits[c >> 4];
+    hex += hexdigits[c & 15];
+  }
+  tx.exec_params("insert into generation_cache (type, options_key, digest, embedding, content, provider) "
+                 "values ($1, $2, $3, decode($4, 'hex'), $5::jsonb, $6)",
+                 type, options_key, digest, hex, content_json, provider);
+}
+
+void cache_hit(pqxx::transaction_base& tx, long long id) {
+  tx.exec_params("update generation_cache set hits = hits + 1 where id = $1", id);
+}
+
+void add_usage(pqxx::transaction_base& tx, const std::string& user_id, const std::string& provider,
+               long long prompt_tokens, long long completion_tokens) {
+  tx.exec_params("insert into usage (user_id, provider, calls, prompt_tokens, completion_tokens) "
+                 "values ($1::uuid, $2, 1, $3, $4) on conflict (user_id, day, provider) do update set "
+                 "calls = usage.calls + 1, prompt_tokens = usage.prompt_tokens + excluded.prompt_tokens, "
+                 "completion_tokens = usage.completion_tokens + excluded.completion_tokens",
+                 user_id, provider, prompt_tokens, completion_tokens);
+}
+
+std::vector<usage_row> usage_today(pqxx::transaction_base& tx, const std::string& user_id) {
+  std::vector<usage_row> out;
+  for (const auto& r : tx.exec_params("select provider, calls, prompt_tokens, completion_tokens from usage "
+                                      "where user_id = $1::uuid and day = current_date order by provider",
+                                      user_id))
+    out.push_back({r[0].as<std::string>(), r[1].as<long long>(), r[2].as<long long>(), r[3].as<long long>()});
+  return out;
+}
+
+}  // namespace sf::storage

@@ -1,0 +1,46 @@
+#pragma once
+// Storage for generation: retrieval over chunks, the semantic cache, token usage.
+#include <optional>
+#include <pqxx/types.hxx>
+#include <string>
+#include <vector>
+
+#include "storage/records.hpp"
+
+namespace sf::storage {
+
+struct scored_chunk {
+  std::string sha256;
+  chunk_record chunk;
+  double rank = 0;  // full-text rank; 0 when chosen for coverage
+};
+
+// Chunks of these files matching `query` best (full text), or spread over the files when the
+// query finds nothing.
+std::vector<scored_chunk> find_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
+                                      const std::string& query, int limit);
+
+struct cache_entry {
+  long long id = 0;
+  std::string digest;
+  std::string embedding;  // bytes
+  std::string content_json;
+  std::string provider;
+};
+std::vector<cache_entry> cache_candidates(pqxx::transaction_base& tx, const std::string& type,
+                                          const std::string& options_key, int limit);
+void cache_store(pqxx::transaction_base& tx, const std::string& type, const std::string& options_key,
+                 const std::string& digest, const std::string& embedding, const std::string& content_json,
+                 const std::string& provider);
+void cache_hit(pqxx::transaction_base& tx, long long id);
+
+void add_usage(pqxx::transaction_base& tx, const std::string& user_id, const std::string& provider,
+               long long prompt_tokens, long long completion_tokens);
+
+struct usage_row {
+  std::string provider;
+  long long calls = 0, prompt_tokens = 0, completion_tokens = 0;
+};
+std::vector<usage_row> usage_today(pqxx::transaction_base& tx, const std::string& user_id);
+
+}  // namespace sf::storage
