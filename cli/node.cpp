@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "actors/runtime.hpp"
+#include "cli/logging.hpp"
 #include "generate/openai_provider.hpp"
 #include "generate/provider_chain.hpp"
 #include "http/api.hpp"
@@ -45,6 +46,7 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
   std::unique_ptr<node> n(new node());
   auto& p = *n->p_;
   p.cfg = s;
+  configure_logging(s);
   BOOST_OUTCOME_TRY(applied, storage::migrate(s.database_url));
   if (applied > 0) spdlog::info("applied {} schema migrations", applied);
   p.db = std::make_unique<storage::pool>(s.database_url, s.request_workers + 16);
@@ -85,6 +87,7 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
     o.request_queue = s.request_queue;
     o.max_upload_bytes = s.max_upload_bytes;
     o.max_json_bytes = s.max_json_bytes;
+    o.ws_messages_per_second = s.ws_messages_per_second;
     p.server = std::make_unique<http::server>(*p.api, p.hub, *p.blobs, o);
     BOOST_OUTCOME_TRY(port, p.server->start());
     p.port = port;

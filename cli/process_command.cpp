@@ -225,6 +225,8 @@ int process_command(const args& a) {
     }
     cfg.listen_host = "127.0.0.1";
     cfg.listen_port = 0;
+    cfg.log_level = "warn";  // the progress bar speaks for the node
+    cfg.log_json = false;
     auto n = node::start(cfg);
     if (!n) {
       std::fprintf(stderr, "studyforge: cannot start a node: %s\n", n.error().message.c_str());

@@ -90,7 +90,21 @@ struct settings {
   int quiz_questions = 10;
   int summary_sentences = 12;
 
+  // throttles (per user or address, per node) and daily quotas (per user, exact)
+  int throttle_auth_per_minute = 30;       // signup and login, per address
+  int throttle_login_per_account_per_minute = 10;
+  int throttle_upload_per_minute = 30;
+  int throttle_generate_per_minute = 60;
+  int throttle_read_per_second = 50;
+  int throttle_write_per_second = 20;
+  int quota_uploads_per_day = 200;
+  int quota_generations_per_day = 1000;
+  int signed_url_ttl_s = 300;
+  int max_json_depth = 32;
+  int ws_messages_per_second = 20;
+
   std::string log_level = "info";
+  bool log_json = true;  // one JSON object per log line
 
   const lane_settings& lane(const std::string& name) const;
   const job_kind_settings& job_kind(const std::string& kind) const;

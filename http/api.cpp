@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <mutex>
 #include <unordered_map>
 
@@ -11,6 +12,7 @@
 #include "http/wire.hpp"
 #include "storage/courses.hpp"
 #include "storage/events.hpp"
+#include "storage/limits.hpp"
 #include "storage/users.hpp"
 
 namespace sf::http {
@@ -60,10 +62,46 @@ std::optional<std::string> bearer(const request& r) {
 
 struct api::route {
   std::string method;
-  std::vector<std::string> pattern;  // "{}" matches one segment
+  std::vector<std::string> pattern;  // "{name}" matches one segment
   bool needs_user;
   route_handler handler;
+  std::string scope;
+  std::string name;  // "GET /v1/courses/{}": the label of its metrics
 };
+
+namespace {
+
+std::map<std::string, rate_limiter::rule> throttle_rules(const config::settings& c) {
+  auto per_minute = [](int n) { return rate_limiter::rule{n / 60.0, static_cast<double>(std::max(1, n / 4))}; };
+  auto per_second = [](int n) { return rate_limiter::rule{static_cast<double>(n), 2.0 * n}; };
+  return {{"auth", per_minute(c.throttle_auth_per_minute)},
+          {"login", per_minute(c.throttle_login_per_account_per_minute)},
+          {"upload", per_minute(c.throttle_upload_per_minute)},
+          {"generate", per_minute(c.throttle_generate_per_minute)},
+          {"read", per_second(c.throttle_read_per_second)},
+          {"write", per_second(c.throttle_write_per_second)}};
+}
+
+}  // namespace
+
+int json_depth(const std::string& body) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+    else if (c == ']' || c == '}') --depth;
+  }
+  return deepest;
+}
+
+
 
 struct api::token_cache {
   static constexpr auto ttl = std::chrono::seconds(10);
@@ -72,7 +110,8 @@ struct api::token_cache {
   std::unordered_map<std::string, std::pair<storage::user_record, std::chrono::steady_clock::time_point>> entries;
 };
 
-api::api(api_deps deps) : deps_(std::move(deps)), tokens_(std::make_unique<token_cache>()) {
+api::api(api_deps deps)
+    : deps_(std::move(deps)), tokens_(std::make_unique<token_cache>()), limiter_(throttle_rules(deps_.services.cfg)) {
   add_ops_routes(*this);
   add_account_routes(*this);
   add_course_routes(*this);
@@ -82,8 +121,25 @@ api::api(api_deps deps) : deps_(std::move(deps)), tokens_(std::make_unique<token
 
 api::~api() = default;
 
-void api::add(std::string method, std::string pattern, bool needs_user, route_handler h) {
-  routes_.push_back({std::move(method), split_path(pattern), needs_user, std::move(h)});
+void api::add(std::string method, std::string pattern, bool needs_user, route_handler h, std::string scope) {
+  if (scope.empty()) scope = method == "GET" ? "read" : "write";
+  std::string name = method + " " + pattern;
+  routes_.push_back({std::move(method), split_path(pattern), needs_user, std::move(h), std::move(scope), std::move(name)});
+}
+
+std::optional<response> api::check_rate(const std::string& scope, const std::string& key, const request& r) {
+  auto wait = limiter_.take(scope, key);
+  if (!wait) return std::nullopt;
+  ++metrics_.throttled;
+  auto res = error_response(429, "throttled", "too many requests; try again in a moment", r);
+  res.headers.push_back({"Retry-After", std::to_string(static_cast<long long>(std::ceil(*wait)))});
+  return res;
+}
+
+std::vector<std::pair<std::string, std::string>> api::route_list() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : routes_) out.emplace_back(r.name.substr(r.method.size() + 1), r.method);
+  return out;
 }
 
 response json_response(int status, const nlohmann::json& body) {
@@ -129,24 +185,36 @@ response api::handle(const request& r) {
     std::vector<std::string> params;
     bool match = true;
     for (std::size_t i = 0; i < segments.size() && match; ++i) {
-      if (rt.pattern[i] == "{}") params.push_back(segments[i]);
+      if (!rt.pattern[i].empty() && rt.pattern[i][0] == '{') params.push_back(segments[i]);
       else match = rt.pattern[i] == segments[i];
     }
     if (!match) continue;
     path_matched = true;
     if (rt.method != r.method) continue;
-    try {
-      call c{r, std::nullopt, std::move(params)};
-      if (rt.needs_user) {
-        auto token = bearer(r);
-        if (!token) return error_response(401, "unauthorized", "send Authorization: Bearer <token>", r);
-        c.user = user_for_token(*token);
-        if (!c.user) return error_response(401, "unauthorized", "the token is invalid or expired", r);
+    auto answer = [&]() -> response {
+      try {
+        if (r.body_file.empty() && json_depth(r.body) > deps_.services.cfg.max_json_depth)
+          return error_response(400, "too_deep", "the JSON body is nested too deeply", r);
+        call c{r, std::nullopt, std::move(params)};
+        if (rt.needs_user) {
+          auto token = bearer(r);
+          if (!token) return error_response(401, "unauthorized", "send Authorization: Bearer <token>", r);
+          c.user = user_for_token(*token);
+          if (!c.user) return error_response(401, "unauthorized", "the token is invalid or expired", r);
+        }
+        // Checked before any expensive work: per user when known, else per address.
+        if (rt.scope != "none")
+          if (auto limited = check_rate(rt.scope, c.user ? c.user->id : r.remote, r)) return *limited;
+        auto res = rt.handler(c);
+        if (c.user) res.user_id = c.user->id;
+        return res;
+      } catch (const std::exception& e) {
+        return error_response(storage::classify(e), r);
       }
-      return rt.handler(c);
-    } catch (const std::exception& e) {
-      return error_response(storage::classify(e), r);
-    }
+    };
+    auto res = answer();
+    res.route = rt.name;
+    return res;
   }
   if (path_matched) return error_response(405, "method_not_allowed", "this route does not take " + r.method, r);
   return error_response(404, "not_found", "no such route", r);
@@ -169,6 +237,17 @@ std::optional<storage::user_record> api::user_for_token(const std::string& token
     tokens_->entries[key] = {*user, now + token_cache::ttl};
   }
   return user;
+}
+
+std::string api::signing_key() {
+  std::lock_guard lock(key_mu_);
+  if (signing_key_.empty()) {
+    auto conn = deps_.services.db.acquire();
+    pqxx::work tx(*conn);
+    signing_key_ = storage::shared_secret(tx, "file_links", new_token());
+    tx.commit();
+  }
+  return signing_key_;
 }
 
 void api::forget_token(const std::string& token) {

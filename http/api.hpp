@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "http/message.hpp"
+#include "http/metrics.hpp"
+#include "http/rate_limiter.hpp"
 #include "pipeline/services.hpp"
 #include "storage/records.hpp"
 
@@ -50,7 +52,16 @@ class api {
   std::vector<storage::event_record> events_after(const std::string& course_id, long long since, int limit);
 
   api_deps& deps() { return deps_; }
-  void add(std::string method, std::string pattern, bool needs_user, route_handler h);
+  // The key of signed file links, shared by every node (stored once in PostgreSQL).
+  std::string signing_key();
+  request_metrics& metrics() { return metrics_; }
+  // `scope` names the throttle (auth, upload, generate, read, write; "" = by method; "none").
+  void add(std::string method, std::string pattern, bool needs_user, route_handler h, std::string scope = "");
+  // 429 with Retry-After when `scope` is over its rate for `key`. handle() checks every route;
+  // routes with finer keys (login per account) call it themselves.
+  std::optional<response> check_rate(const std::string& scope, const std::string& key, const request& r);
+  // Paths and methods of every route, for the OpenAPI document.
+  std::vector<std::pair<std::string, std::string>> route_list() const;
 
  private:
   struct route;
@@ -58,7 +69,14 @@ class api {
   api_deps deps_;
   std::vector<route> routes_;
   std::unique_ptr<token_cache> tokens_;
+  rate_limiter limiter_;
+  request_metrics metrics_;
+  std::mutex key_mu_;
+  std::string signing_key_;
 };
+
+// The deepest nesting of arrays and objects in `body` (strings are skipped).
+int json_depth(const std::string& body);
 
 // Responses shared by the route files.
 response json_response(int status, const nlohmann::json& body);

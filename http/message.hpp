@@ -30,6 +30,9 @@ struct response {
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // For the access log and metrics: the route pattern and the caller, never the body.
+  std::string route;
+  std::string user_id;
 };
 
 // Splits "a/b?x=1&y=%20" into a decoded path and query map; false on a malformed escape.

@@ -1,4 +1,6 @@
 // Signup, login, logout and the caller's own account.
+#include <algorithm>
+#include <cctype>
 #include <pqxx/pqxx>
 
 #include "http/api.hpp"
@@ -53,12 +55,16 @@ void add_account_routes(api& a) {
     auto token = issue_token(tx, user->id);
     tx.commit();
     return json_response(201, {{"user_id", user->id}, {"token", token}});
-  });
+  }, "auth");
 
-  a.add("POST", "/v1/auth/login", false, [&s](call& c) {
+  a.add("POST", "/v1/auth/login", false, [&s, &a](call& c) {
     response err;
     auto cred = read_credentials(c.req, err);
     if (!cred) return err;
+    // Guessing one account's password from many addresses is throttled too.
+    std::string account = cred->email;
+    std::transform(account.begin(), account.end(), account.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (auto limited = a.check_rate("login", account, c.req)) return *limited;
     auto conn = s.db.acquire();
     pqxx::work tx(*conn);
     auto user = storage::find_user_by_email(tx, cred->email);
@@ -69,7 +75,7 @@ void add_account_routes(api& a) {
     auto token = issue_token(tx, user->id);
     tx.commit();
     return json_response(200, {{"user_id", user->id}, {"token", token}});
-  });
+  }, "auth");
 
   a.add("POST", "/v1/auth/logout", true, [&s, &a](call& c) {
     auto token = c.req.header("authorization").value_or("").substr(std::string("Bearer ").size());

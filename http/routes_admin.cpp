@@ -66,9 +66,10 @@ void add_admin_routes(api& a) {
                       {"node", {{"capacity", v.node.capacity}, {"in_flight", v.node.in_flight}, {"started", v.node.started},
                                 {"succeeded", v.node.succeeded}, {"failed", v.node.failed}, {"retried", v.node.retried}}}});
     return json_response(200, {{"node_id", d.services.cfg.node_id}, {"lanes", list}});
-  });
+  }, "none");
 
-  a.add("GET", "/metrics", false, [&d](call&) {
+  auto* d_metrics = &a.metrics();
+  a.add("GET", "/metrics", false, [&d, d_metrics](call&) {
     auto lanes = collect(d);
     std::string out;
     auto series = [&](const std::string& name, const std::string& help, const std::string& type, auto value) {
@@ -97,9 +98,9 @@ void add_admin_routes(api& a) {
            [](const lane_view& v) { return v.node.failed; });
     response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = std::move(out);
+    r.body = std::move(out) + d_metrics->prometheus();
     return r;
-  });
+  }, "none");
 
   a.add("POST", "/v1/admin/probe-jobs", true, [&d](call& c) {
     if (!c.user->is_admin) return forbidden(c);
@@ -116,7 +117,7 @@ void add_admin_routes(api& a) {
     auto r = pipeline::submit_probe(d.services, c.user->id, lane, payload.dump());
     if (!r) return error_response(r.error(), c.req);
     return json_response(202, {{"job_id", r.value()}});
-  });
+  }, "none");
 }
 
 }  // namespace sf::http

@@ -1,5 +1,7 @@
 // Courses, their sources and their materials. Every query is scoped to the caller.
+#include <fstream>
 #include <pqxx/pqxx>
+#include <sstream>
 
 #include "common/ids.hpp"
 #include <ctime>
@@ -8,10 +10,12 @@
 #include "generate/export_csv.hpp"
 #include "generate/material.hpp"
 #include "http/api.hpp"
+#include "http/signed_url.hpp"
 #include "http/wire.hpp"
 #include "pipeline/submit.hpp"
 #include "storage/courses.hpp"
 #include "storage/extractions.hpp"
+#include "storage/limits.hpp"
 #include "storage/materials.hpp"
 #include "storage/sources.hpp"
 
@@ -38,7 +42,7 @@ std::string clean_filename(const std::string& raw) {
   std::string name = raw.substr(raw.find_last_of("/\\") == std::string::npos ? 0 : raw.find_last_of("/\\") + 1);
   std::string out;
   for (char c : name)
-    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f && c != '"') out += c;
   if (out.empty() || out == "." || out == "..") out = "upload";
   if (out.size() > 200) out.resize(200);
   return out;
@@ -86,9 +90,21 @@ std::optional<storage::source_record> owned_source(pqxx::transaction_base& tx, c
   return storage::find_source(tx, course->id, c.params[1]);
 }
 
+// 429 until midnight UTC when the caller used up today's `kind`.
+std::optional<response> over_quota(pipeline::services& s, call& c, const char* kind, int limit) {
+  auto conn = s.db.acquire();
+  pqxx::nontransaction tx(*conn);
+  if (storage::take_quota(tx, c.user->id, kind, limit)) return std::nullopt;
+  auto res = error_response(429, "quota_exceeded", std::string("today's quota of ") + kind + "s is used up", c.req);
+  auto now = std::time(nullptr);
+  res.headers.push_back({"Retry-After", std::to_string(86400 - now % 86400)});
+  return res;
+}
+
 response upload_source(pipeline::services& s, call& c) {
   if (!is_uuid(c.params[0])) return not_found(c.req, "course");
   if (c.req.body_file.empty()) return error_response(400, "invalid_argument", "send the file as the request body", c.req);
+  if (auto limited = over_quota(s, c, "upload", s.cfg.quota_uploads_per_day)) return *limited;
   pipeline::upload u{c.user->id, c.params[0], clean_filename(c.req.param("filename").value_or("upload")), c.req.body_file};
   auto r = pipeline::submit_source(s, u);
   if (!r) return error_response(r.error(), c.req);
@@ -111,6 +127,7 @@ response request_material(pipeline::services& s, call& c) {
       return error_response(422, "invalid_value", "options.count must be an integer from 1 to 200", c.req);
     options = *o;
   }
+  if (auto limited = over_quota(s, c, "generation", s.cfg.quota_generations_per_day)) return *limited;
   pipeline::material_request req{c.user->id, c.params[0], std::string(gen::to_string(*type)), options.dump(), false};
   auto r = pipeline::submit_material(s, req);
   if (!r) return error_response(r.error(), c.req);
@@ -164,7 +181,7 @@ void add_course_routes(api& a) {
     return json_response(200, {{"courses", list}});
   });
 
-  a.add("GET", "/v1/courses/{}", true, [&s](call& c) {
+  a.add("GET", "/v1/courses/{course_id}", true, [&s](call& c) {
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
     auto course = owned_course(tx, c);
@@ -173,7 +190,7 @@ void add_course_routes(api& a) {
     return json_response(200, to_json(*course));
   });
 
-  a.add("DELETE", "/v1/courses/{}", true, [&s](call& c) {
+  a.add("DELETE", "/v1/courses/{course_id}", true, [&s](call& c) {
     if (!is_uuid(c.params[0])) return not_found(c.req, "course");
     auto conn = s.db.acquire();
     pqxx::work tx(*conn);
@@ -185,9 +202,9 @@ void add_course_routes(api& a) {
     return r;
   });
 
-  a.add("POST", "/v1/courses/{}/sources", true, [&s](call& c) { return upload_source(s, c); });
+  a.add("POST", "/v1/courses/{course_id}/sources", true, [&s](call& c) { return upload_source(s, c); }, "upload");
 
-  a.add("GET", "/v1/courses/{}/sources/{}", true, [&s](call& c) {
+  a.add("GET", "/v1/courses/{course_id}/sources/{source_id}", true, [&s](call& c) {
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
     auto src = owned_source(tx, c);
@@ -195,7 +212,7 @@ void add_course_routes(api& a) {
     return json_response(200, to_json(*src));
   });
 
-  a.add("GET", "/v1/courses/{}/sources/{}/text", true, [&s](call& c) {
+  a.add("GET", "/v1/courses/{course_id}/sources/{source_id}/text", true, [&s](call& c) {
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
     auto src = owned_source(tx, c);
@@ -208,9 +225,43 @@ void add_course_routes(api& a) {
     return json_response(200, {{"source_id", src->id}, {"pages", pages}});
   });
 
-  a.add("POST", "/v1/courses/{}/materials", true, [&s](call& c) { return request_material(s, c); });
+  // A link the browser can follow without a token, valid for signed_url_ttl_s.
+  a.add("GET", "/v1/courses/{course_id}/sources/{source_id}/download", true, [&s, &a](call& c) {
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    auto src = owned_source(tx, c);
+    if (!src) return not_found(c.req, "source");
+    long long expires = static_cast<long long>(std::time(nullptr)) + s.cfg.signed_url_ttl_s;
+    auto sig = sign_file_link(a.signing_key(), src->sha256, src->filename, expires);
+    return json_response(200, {{"url", "/files/" + src->sha256 + "?name=" + url_encode(src->filename) +
+                                           "&expires=" + std::to_string(expires) + "&sig=" + sig},
+                               {"expires_in_s", s.cfg.signed_url_ttl_s}});
+  });
 
-  a.add("GET", "/v1/courses/{}/materials", true, [&s](call& c) {
+  a.add("GET", "/files/{sha256}", false, [&s, &a](call& c) {
+    auto name = c.req.param("name").value_or("");
+    auto sig = c.req.param("sig").value_or("");
+    long long expires = 0;
+    try {
+      expires = std::stoll(c.req.param("expires").value_or("0"));
+    } catch (const std::exception&) {
+    }
+    if (!check_file_link(a.signing_key(), c.params[0], name, expires, sig, static_cast<long long>(std::time(nullptr))))
+      return error_response(403, "forbidden", "the link is invalid or has expired", c.req);
+    if (!s.blobs.contains(c.params[0])) return not_found(c.req, "file");
+    std::ifstream in(s.blobs.path_of(c.params[0]), std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    response r;
+    r.content_type = "application/octet-stream";
+    r.body = bytes.str();
+    r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + clean_filename(name) + "\""});
+    return r;
+  });
+
+  a.add("POST", "/v1/courses/{course_id}/materials", true, [&s](call& c) { return request_material(s, c); }, "generate");
+
+  a.add("GET", "/v1/courses/{course_id}/materials", true, [&s](call& c) {
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
     auto course = owned_course(tx, c);
@@ -220,7 +271,7 @@ void add_course_routes(api& a) {
     return json_response(200, {{"materials", list}});
   });
 
-  a.add("GET", "/v1/courses/{}/materials/{}", true, [&s](call& c) {
+  a.add("GET", "/v1/courses/{course_id}/materials/{type}", true, [&s](call& c) {
     auto type = gen::parse_material_type(c.params[1]);
     if (!type) return error_response(400, "unknown_type", "unknown material type", c.req);
     auto conn = s.db.acquire();
@@ -232,7 +283,7 @@ void add_course_routes(api& a) {
     return json_response(200, to_json(*m));
   });
 
-  a.add("GET", "/v1/courses/{}/materials/flashcards/export", true, [&s](call& c) { return export_flashcards(s, c); });
+  a.add("GET", "/v1/courses/{course_id}/materials/flashcards/export", true, [&s](call& c) { return export_flashcards(s, c); });
 }
 
 }  // namespace sf::http

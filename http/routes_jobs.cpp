@@ -19,7 +19,7 @@ const std::vector<std::string> job_statuses{"queued", "running", "retrying", "su
 void add_job_routes(api& a) {
   auto& s = a.deps().services;
 
-  a.add("GET", "/v1/jobs/{}", true, [&s](call& c) {
+  a.add("GET", "/v1/jobs/{job_id}", true, [&s](call& c) {
     if (!is_uuid(c.params[0])) return error_response(404, "not_found", "no such job", c.req);
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
@@ -29,7 +29,7 @@ void add_job_routes(api& a) {
   });
 
   // Every attempt with its node, timing and error.
-  a.add("GET", "/v1/jobs/{}/events", true, [&s](call& c) {
+  a.add("GET", "/v1/jobs/{job_id}/events", true, [&s](call& c) {
     if (!is_uuid(c.params[0])) return error_response(404, "not_found", "no such job", c.req);
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
@@ -45,14 +45,14 @@ void add_job_routes(api& a) {
     return json_response(200, {{"job_id", c.params[0]}, {"events", list}});
   });
 
-  a.add("DELETE", "/v1/jobs/{}", true, [&s](call& c) {
+  a.add("DELETE", "/v1/jobs/{job_id}", true, [&s](call& c) {
     if (!is_uuid(c.params[0])) return error_response(404, "not_found", "no such job", c.req);
     auto r = pipeline::cancel_job(s, scope(c), c.params[0]);
     if (!r) return error_response(r.error(), c.req);
     return json_response(r.value() == "cancelling" ? 202 : 200, {{"status", r.value()}});
   });
 
-  a.add("POST", "/v1/jobs/{}/retry", true, [&s](call& c) {
+  a.add("POST", "/v1/jobs/{job_id}/retry", true, [&s](call& c) {
     if (!is_uuid(c.params[0])) return error_response(404, "not_found", "no such job", c.req);
     auto r = pipeline::retry_job(s, scope(c), c.params[0]);
     if (!r) return error_response(r.error(), c.req);

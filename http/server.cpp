@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -94,9 +95,12 @@ std::vector<event_sequencer::item> to_items(const std::vector<storage::event_rec
 class websocket_session : public event_sink, public std::enable_shared_from_this<websocket_session> {
  public:
   websocket_session(beast::tcp_stream&& stream, std::shared_ptr<shared_state> sh, std::string user_id)
-      : ws_(std::move(stream)), sh_(std::move(sh)), user_id_(std::move(user_id)) {}
+      : ws_(std::move(stream)), sh_(std::move(sh)), user_id_(std::move(user_id)) {
+    ++sh_->routes.metrics().websocket_sessions;
+  }
 
   ~websocket_session() override {
+    --sh_->routes.metrics().websocket_sessions;
     for (const auto& [id, sub] : subs_) sh_->events.unsubscribe(id, this);
   }
 
@@ -128,6 +132,12 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     if (ec) return;  // closed, timed out or over the frame limit: the session ends
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
+    if (!within_rate()) {
+      closing_ = true;
+      ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "too many messages"),
+                      [self = shared_from_this()](beast::error_code) {});
+      return;
+    }
     handle(ws::parse(text));
     if (!closing_) do_read();
   }
@@ -206,8 +216,20 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     if (!queued) it->second.seq.on_replay({});  // try again with the next event
   }
 
+  // A token bucket: ws_messages_per_second, with a burst of twice that.
+  bool within_rate() {
+    auto now = std::chrono::steady_clock::now();
+    double rate = sh_->opts.ws_messages_per_second;
+    tokens_ = std::min(2 * rate, tokens_ + std::chrono::duration<double>(now - last_).count() * rate);
+    last_ = now;
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
+
   void send(std::shared_ptr<const std::string> msg) {
     if (closing_) return;
+    ++sh_->routes.metrics().websocket_messages_out;
     if (out_.size() >= sh_->opts.max_ws_queue) {
       // A client that does not read is disconnected rather than growing our memory.
       closing_ = true;
@@ -241,6 +263,8 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
   std::deque<std::shared_ptr<const std::string>> out_;
   std::map<std::string, subscription> subs_;
   bool closing_ = false;
+  double tokens_ = 40;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
 // ---------------------------------------------------------------------------------------
@@ -275,9 +299,15 @@ class http_session : public std::enable_shared_from_this<http_session> {
     }
     auto& h = header_->get();
     request_id_ = request_id_from(h.count("x-request-id") ? std::optional<std::string>(std::string(h["x-request-id"])) : std::nullopt);
+    started_ = std::chrono::steady_clock::now();
+    method_ = std::string(h.method_string());
     version_ = h.version();
     keep_alive_ = h.keep_alive();
     if (websocket::is_upgrade(h)) return start_websocket();
+    // The route's own limit, against the declared length (the header parser had a larger one).
+    std::uint64_t limit = is_upload(h) ? sh_->opts.max_upload_bytes : sh_->opts.max_json_bytes;
+    if (auto length = header_->content_length(); length && *length > limit)
+      return respond_now(413, "too_large", "the body is larger than this route accepts", false);
     if (is_upload(h)) {
       file_.emplace(std::move(*header_));
       file_->body_limit(sh_->opts.max_upload_bytes);
@@ -390,6 +420,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   void write(response res) {
+    log_access(res);
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version_);
     msg->set(bhttp::field::server, "studyforge");
     msg->set("X-Request-Id", request_id_);
@@ -404,6 +435,18 @@ class http_session : public std::enable_shared_from_this<http_session> {
       if (msg->need_eof()) return self->close();
       self->do_read();
     });
+  }
+
+  // One line per request: who, what, how it ended and how long it took; never a body, a token
+  // or a header value.
+  void log_access(const response& res) {
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+    std::string route = res.route.empty() ? "unmatched" : res.route;
+    sh_->routes.metrics().observe(route, res.status, ms);
+    nlohmann::json line{{"request_id", request_id_}, {"method", method_}, {"route", route}, {"status", res.status},
+                        {"ms", std::round(ms * 100) / 100}, {"remote", remote_}};
+    if (!res.user_id.empty()) line["user_id"] = res.user_id;
+    if (auto log = spdlog::get("access")) log->info(line.dump());
   }
 
   void remove_body_file() {
@@ -426,6 +469,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::filesystem::path body_path_;
   std::string remote_;
   std::string request_id_;
+  std::string method_;
+  std::chrono::steady_clock::time_point started_{};
   unsigned version_ = 11;
   bool keep_alive_ = true;
 };

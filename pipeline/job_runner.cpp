@@ -1,26 +1,31 @@
 // The work of each job kind. Runs on a job actor's own thread, never on a scheduler thread.
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <cstdlib>
-#include <thread>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "generate/model_material.hpp"
 #include "generate/offline.hpp"
 #include "generate/provider_chain.hpp"
-#include "pipeline/model_generation.hpp"
-#include "storage/generation.hpp"
 #include "generate/validate.hpp"
 #include "ingest/chunking.hpp"
 #include "ingest/extract.hpp"
 #include "ingest/moderation.hpp"
 #include "pipeline/jobs.hpp"
+#include "pipeline/model_generation.hpp"
 #include "storage/courses.hpp"
+#include "storage/generation.hpp"
 #include "storage/materials.hpp"
 #include "storage/sources.hpp"
 
 namespace sf::pipeline {
 namespace {
+
+ingest::moderation_rules moderation_rules(const config::settings& c) {
+  return {static_cast<std::size_t>(c.moderation_min_chars), static_cast<double>(c.moderation_min_ocr_confidence),
+          c.blocked_terms};
+}
 
 ingest::extract_settings extraction_settings(const config::settings& c, bool with_ocr) {
   ingest::extract_settings x;
@@ -49,9 +54,15 @@ result<job_effect> run_extraction(services& s, const storage::job_record& job, j
     auto found = storage::find_source(tx, job.course_id.value_or(""), job.source_id.value_or(""));
     if (!found) return failure(errc::not_found, "the source of this job no longer exists");
     source = *found;
-    // Same bytes extracted before (by anyone): reuse the stored text.
+    // Same bytes extracted before (by anyone): reuse the stored text, after the moderation
+    // gate of today's rules.
     if (auto cached = storage::find_extraction(tx, source.sha256)) {
       ctx.checkpoint(100, "text already extracted");
+      ingest::document_text doc;
+      for (auto& p : storage::load_pages(tx, source.sha256))
+        doc.pages.push_back({p.page, p.method, std::move(p.text), p.confidence.value_or(-1), p.start_seconds.value_or(-1)});
+      ingest::tally(doc);
+      if (auto reason = ingest::moderate(doc, moderation_rules(s.cfg))) return job_effect{source_rejected{*reason}};
       return job_effect{extracted{*cached}};
     }
   }
@@ -68,9 +79,7 @@ result<job_effect> run_extraction(services& s, const storage::job_record& job, j
   }
   if (!doc.value().pages_needing_ocr.empty())
     return job_effect{needs_ocr{static_cast<int>(doc.value().pages_needing_ocr.size())}};
-  ingest::moderation_rules rules{static_cast<std::size_t>(s.cfg.moderation_min_chars),
-                                 static_cast<double>(s.cfg.moderation_min_ocr_confidence), s.cfg.blocked_terms};
-  if (auto reason = ingest::moderate(doc.value(), rules)) return job_effect{source_rejected{*reason}};
+  if (auto reason = ingest::moderate(doc.value(), moderation_rules(s.cfg))) return job_effect{source_rejected{*reason}};
 
   const auto& d = doc.value();
   storage::extraction_record rec{source.sha256, static_cast<int>(d.pages.size()), d.native_pages, d.ocr_pages, std::nullopt};

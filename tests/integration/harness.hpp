@@ -15,6 +15,8 @@
 
 namespace sf::test {
 
+using env_map = std::map<std::string, std::string>;
+
 std::string fixture(const std::string& name);
 std::string unique_email(const std::string& tag);
 
@@ -69,6 +71,7 @@ course_feed follow_course(client::ws_client& ws, std::chrono::seconds limit);
 
 namespace sf::test {
 
+
 // Settings for nodes of one test: their own bus namespace, probe jobs on, fast heartbeats.
 std::map<std::string, std::string> runtime_env(const std::string& ns, std::map<std::string, std::string> extra = {});
 std::string unique_namespace(const std::string& tag);
@@ -100,6 +103,7 @@ double millis_between(const std::string& from, const std::string& to);
 }  // namespace sf::test
 
 namespace sf::test {
+
 
 // tests/integration/scripted_openai.py on a loopback port; stopped by pid when destroyed.
 class scripted_openai {

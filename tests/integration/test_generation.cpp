@@ -65,11 +65,11 @@ std::string unzip_entry(const std::string& zip, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("a rate-limited provider falls back to the next; items cite the course text", "[generation]") {
+TEST_CASE("a rate-limited provider falls back to the next, items cite the course text", "[generation]") {
   scripted_openai server;
   node_process node(provider_env("fallback", providers_json(server, {"ratelimit", "ok"})));
   user u(node.endpoint(), "fallback");
-  auto c = course_with(u, "Developer duties", "devref_p45-47.pdf");
+  auto c = course_with(u, unique_email("Developer duties"), "devref_p45-47.pdf");
   REQUIRE(c["status"] == "ready");
   auto m = materials(u, c["id"]);
   for (const auto* type : {"summary", "flashcards", "quiz"}) {
@@ -93,7 +93,7 @@ TEST_CASE("every provider down: retried, then failed with the reason", "[generat
   scripted_openai server;
   node_process node(provider_env("down", providers_json(server, {"unavailable"}), {{"STUDYFORGE_JOBS_GENERATE_BACKOFF_S", "0,1"}}));
   user u(node.endpoint(), "down");
-  auto c = course_with(u, "Nothing answers", "devref_p45-47.pdf");
+  auto c = course_with(u, unique_email("Nothing answers"), "devref_p45-47.pdf");
   CHECK(c["status"] == "failed");
   auto m = materials(u, c["id"]);
   CHECK(m["quiz"]["status"] == "failed");
@@ -102,12 +102,12 @@ TEST_CASE("every provider down: retried, then failed with the reason", "[generat
   CHECK(server.calls("unavailable") >= 3);
 }
 
-TEST_CASE("a malformed answer is retried; a schema-violating one is refused", "[generation]") {
+TEST_CASE("a malformed answer is retried, a schema-violating one is refused", "[generation]") {
   scripted_openai server;
   {
     node_process node(provider_env("flaky", providers_json(server, {"flaky"}), {{"STUDYFORGE_JOBS_GENERATE_BACKOFF_S", "0,0,0"}}));
     user u(node.endpoint(), "flaky");
-    auto c = course_with(u, "Flaky model", "devref_p45-47.pdf");
+    auto c = course_with(u, unique_email("Flaky model"), "devref_p45-47.pdf");
     CHECK(c["status"] == "ready");
     auto jobs = u.get("/v1/jobs");
     int retried = 0;
@@ -117,7 +117,7 @@ TEST_CASE("a malformed answer is retried; a schema-violating one is refused", "[
   {
     node_process node(provider_env("invalid", providers_json(server, {"invalid"})));
     user u(node.endpoint(), "invalid");
-    auto c = course_with(u, "Junk model", "devref_p45-47.pdf");
+    auto c = course_with(u, unique_email("Junk model"), "devref_p45-47.pdf");
     CHECK(c["status"] == "failed");
     auto m = materials(u, c["id"]);
     CHECK(m["quiz"]["error"].get<std::string>().find("usable items") != std::string::npos);
@@ -128,7 +128,7 @@ TEST_CASE("a slow provider times out and the next one answers", "[generation]") 
   scripted_openai server;
   node_process node(provider_env("slow", providers_json(server, {"slow", "ok"}, 1)));
   user u(node.endpoint(), "slow");
-  auto c = course_with(u, "Slow model", "devref_p45-47.pdf");
+  auto c = course_with(u, unique_email("Slow model"), "devref_p45-47.pdf");
   CHECK(c["status"] == "ready");
   CHECK(materials(u, c["id"])["summary"]["provider"] == "scripted-ok");
   CHECK(server.calls("slow") >= 1);
@@ -137,15 +137,16 @@ TEST_CASE("a slow provider times out and the next one answers", "[generation]") 
 TEST_CASE("the semantic cache answers repeats without a model call, and stands in when providers fail", "[generation]") {
   scripted_openai server;
   auto ns = unique_namespace("cache");
+  const auto title = unique_email("Cached course");  // unique per run: the database may outlive it
   {
     node_process node(runtime_env(ns, {{"STUDYFORGE_PROVIDERS", providers_json(server, {"ok"})}}));
     user u(node.endpoint(), "cache-a");
     // A document no other generation test uses, so the first answers come from the model.
-    REQUIRE(course_with(u, "Cached course", "els-cas-dc-sample.pdf")["status"] == "ready");
+    REQUIRE(course_with(u, title, "els-cas-dc-sample.pdf")["status"] == "ready");
     REQUIRE(server.calls("ok") == 3);
     // The same request again: answered from the cache.
     user v(node.endpoint(), "cache-b");
-    auto again = course_with(v, "Cached course", "els-cas-dc-sample.pdf");
+    auto again = course_with(v, title, "els-cas-dc-sample.pdf");
     CHECK(again["status"] == "ready");
     CHECK(server.calls("ok") == 3);
     CHECK(materials(v, again["id"])["quiz"]["provider"].get<std::string>().find("cached") != std::string::npos);
@@ -155,14 +156,14 @@ TEST_CASE("the semantic cache answers repeats without a model call, and stands i
     node_process node(runtime_env(ns, {{"STUDYFORGE_PROVIDERS", providers_json(server, {"unavailable"})},
                                        {"STUDYFORGE_GENERATE_CACHE_HIT_SIMILARITY", "1.0"}}));
     user w(node.endpoint(), "cache-c");
-    auto near = course_with(w, "Cached course, second group", "els-cas-dc-sample.pdf");
+    auto near = course_with(w, title + ", second group", "els-cas-dc-sample.pdf");
     CHECK(near["status"] == "ready");
     CHECK(materials(w, near["id"])["quiz"]["provider"].get<std::string>().find("near match") != std::string::npos);
   }
 }
 
 TEST_CASE("twenty identical requests make one material and one job", "[generation]") {
-  node_process node;
+  node_process node(env_map{{"STUDYFORGE_THROTTLE_GENERATE_PER_MINUTE", "6000"}});  // all twenty get through
   user u(node.endpoint(), "idempotent");
   auto c = course_with(u, "Many clicks", "devref_p45-47.pdf");
   REQUIRE(c["status"] == "ready");
@@ -170,15 +171,17 @@ TEST_CASE("twenty identical requests make one material and one job", "[generatio
   std::vector<std::future<json>> replies;
   for (int i = 0; i < 20; ++i)
     replies.push_back(std::async(std::launch::async, [&] {
+      // No Catch2 assertions here: they are not thread-safe.
       sf::client::http_client client(node.endpoint());
       client.set_token(u.token);
       auto r = client.request("POST", "/v1/courses/" + course_id + "/materials", R"({"type":"notes"})");
-      REQUIRE(r);
-      return parse(r.value().body);
+      return r ? json::parse(r.value().body, nullptr, false) : json();
     }));
   std::set<std::string> ids, jobs;
   for (auto& f : replies) {
     auto m = f.get();
+    REQUIRE(m.is_object());
+    REQUIRE(m.contains("id"));
     ids.insert(m["id"].get<std::string>());
     if (m.contains("job_id") && m["job_id"].is_string()) jobs.insert(m["job_id"].get<std::string>());
   }

@@ -65,7 +65,7 @@ extract_settings with_ocr(bool on) {
 
 }  // namespace
 
-TEST_CASE("pages with a trustworthy text layer stay native; scans and garbage go to OCR") {
+TEST_CASE("pages with a trustworthy text layer stay native, scans and garbage go to OCR") {
   // {visible, letters, punctuation, replacement, image coverage}
   CHECK(judge_page({0, 0, 0, 0, 0.95}) == page_verdict::ocr);
   CHECK(judge_page({0, 0, 0, 0, 0.0}) == page_verdict::blank);
@@ -116,7 +116,7 @@ TEST_CASE("OCR can be cancelled between pages") {
   CHECK(doc.error().code == sf::errc::cancelled);
 }
 
-TEST_CASE("images are OCRed upright; text-free and oversized ones are refused") {
+TEST_CASE("images are OCRed upright, text-free and oversized ones are refused") {
   auto truth = slurp(fixture("terminal_gnuplot-help.truth.txt"));
   auto straight = extract_file(fixture("terminal_gnuplot-help.png"), "image/png", with_ocr(true), {});
   REQUIRE(straight);

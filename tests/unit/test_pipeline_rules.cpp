@@ -15,7 +15,7 @@ TEST_CASE("course transitions follow the state machine") {
   CHECK_FALSE(course_transition_allowed("pending", "failed"));
 }
 
-TEST_CASE("job transitions follow the state machine; terminal states are final") {
+TEST_CASE("job transitions follow the state machine, terminal states are final") {
   CHECK(job_transition_allowed("queued", "running"));
   CHECK(job_transition_allowed("running", "retrying"));
   CHECK(job_transition_allowed("retrying", "running"));

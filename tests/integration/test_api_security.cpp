@@ -1,0 +1,229 @@
+// The API as an attacker meets it: ownership on every route, throttles and quotas, limits on
+// input, signed file links, logs without secrets, and the OpenAPI document.
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "harness.hpp"
+
+using namespace sf::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+json ready_course(user& u, const std::string& file) {
+  auto id = u.call("POST", "/v1/courses", {{"title", "Mine"}}, 201)["id"].get<std::string>();
+  auto r = u.http.upload("/v1/courses/" + id + "/sources?filename=" + file, fixture(file));
+  REQUIRE(r.value().status == 202);
+  for (int i = 0; i < 600; ++i) {
+    auto c = u.get("/v1/courses/" + id);
+    if (c["status"] == "ready") return c;
+    std::this_thread::sleep_for(100ms);
+  }
+  FAIL("course never ready");
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("every route: strangers get 404, no token 401, users on admin routes 403", "[security]") {
+  node_process node;
+  user owner(node.endpoint(), "owner"), stranger(node.endpoint(), "stranger");
+  sf::client::http_client anonymous(node.endpoint());
+  auto c = ready_course(owner, "els-cas-dc-sample.pdf");
+  std::string course = c["id"], source = c["sources"][0]["id"];
+  std::string job = owner.get("/v1/jobs")["jobs"][0]["job_id"];
+  std::vector<std::pair<std::string, std::string>> owned{
+      {"GET", "/v1/courses/" + course},
+      {"DELETE", "/v1/courses/" + course},
+      {"POST", "/v1/courses/" + course + "/materials"},
+      {"GET", "/v1/courses/" + course + "/materials"},
+      {"GET", "/v1/courses/" + course + "/materials/quiz"},
+      {"GET", "/v1/courses/" + course + "/materials/flashcards/export?format=csv"},
+      {"GET", "/v1/courses/" + course + "/sources/" + source},
+      {"GET", "/v1/courses/" + course + "/sources/" + source + "/text"},
+      {"GET", "/v1/courses/" + course + "/sources/" + source + "/download"},
+      {"GET", "/v1/jobs/" + job},
+      {"GET", "/v1/jobs/" + job + "/events"},
+      {"DELETE", "/v1/jobs/" + job},
+      {"POST", "/v1/jobs/" + job + "/retry"},
+  };
+  for (const auto& [method, target] : owned) {
+    INFO(method << " " << target);
+    auto r = stranger.http.request(method, target, method == "POST" && target.find("materials") != std::string::npos ? R"({"type":"quiz"})" : "");
+    CHECK(r.value().status == 404);
+    CHECK(anonymous.request(method, target).value().status == 401);
+  }
+  auto upload = stranger.http.upload("/v1/courses/" + course + "/sources?filename=x.pdf", fixture("els-cas-dc-sample.pdf"));
+  CHECK(upload.value().status == 404);
+  for (const auto& target : {"/v1/admin/lanes"}) CHECK(owner.http.request("GET", target).value().status == 403);
+  CHECK(owner.http.request("POST", "/v1/admin/probe-jobs", "{}").value().status == 403);
+  CHECK(anonymous.request("GET", "/v1/me").value().status == 401);
+  CHECK(anonymous.request("GET", "/v1/me", "").value().headers.count("x-request-id") == 1);
+  // The owner still has everything.
+  CHECK(owner.http.request("GET", "/v1/courses/" + course).value().status == 200);
+}
+
+TEST_CASE("throttles and quotas answer 429 with Retry-After before any work", "[security]") {
+  node_process node(env_map{{"STUDYFORGE_THROTTLE_UPLOAD_PER_MINUTE", "600"}, {"STUDYFORGE_QUOTA_UPLOADS_PER_DAY", "3"},
+                     {"STUDYFORGE_THROTTLE_LOGIN_PER_ACCOUNT_PER_MINUTE", "4"}});
+  user u(node.endpoint(), "quota");
+  auto course = u.call("POST", "/v1/courses", {{"title", "Limits"}}, 201)["id"].get<std::string>();
+  int accepted = 0;
+  sf::client::reply refused;
+  for (int i = 0; i < 4; ++i) {
+    auto r = u.http.upload("/v1/courses/" + course + "/sources?filename=n.txt", fixture("gettysburg_opening.srt"));
+    if (r.value().status == 202) ++accepted;
+    else refused = r.value();
+  }
+  CHECK(accepted == 3);
+  CHECK(refused.status == 429);
+  CHECK(parse(refused.body)["error"]["code"] == "quota_exceeded");
+  CHECK(std::stoi(refused.headers["retry-after"]) > 0);
+  CHECK(u.get("/v1/courses/" + course)["sources"].size() == 3);  // the refused one was not stored
+
+  // Password guessing on one account.
+  int throttled = 0;
+  sf::client::http_client guesser(node.endpoint());
+  auto email = u.get("/v1/me")["email"].get<std::string>();
+  for (int i = 0; i < 8; ++i) {
+    auto r = guesser.request("POST", "/v1/auth/login", json{{"email", email}, {"password", "wrong guess " + std::to_string(i)}}.dump());
+    if (r.value().status == 429) {
+      ++throttled;
+      CHECK(r.value().headers.count("retry-after") == 1);
+    } else {
+      CHECK(r.value().status == 401);
+    }
+  }
+  CHECK(throttled >= 3);
+}
+
+TEST_CASE("bad input: each gets its 4xx and the node keeps serving", "[security]") {
+  node_process node(env_map{{"STUDYFORGE_MAX_JSON_BYTES", "64KiB"}});
+  user u(node.endpoint(), "input");
+  auto status = [&](const std::string& method, const std::string& target, const std::string& body) {
+    return u.http.request(method, target, body).value().status;
+  };
+  CHECK(status("POST", "/v1/courses", "{\"title\": ") == 400);
+  CHECK(status("POST", "/v1/courses", "[1,2]") == 400);
+  CHECK(status("POST", "/v1/courses", R"({"title": 42})") == 422);
+  CHECK(status("POST", "/v1/courses", R"({"title": "x", "materials": "quiz"})") == 422);
+  CHECK(status("POST", "/v1/courses", "{\"title\": \"bad \xff\xfe utf8\"}") == 400);
+  CHECK(status("POST", "/v1/courses", std::string(100, '[') + std::string(100, ']')) == 400);
+  CHECK(status("POST", "/v1/courses", "{\"title\": \"" + std::string(70000, 'a') + "\"}") == 413);
+  auto weird = u.http.request("GET", "/v1/courses/%ZZ");
+  CHECK(weird.value().status == 400);
+
+  // A file name cannot climb out of anywhere, nor break a header.
+  auto course = u.call("POST", "/v1/courses", {{"title", "Names"}}, 201)["id"].get<std::string>();
+  auto r = u.http.upload("/v1/courses/" + course + "/sources?filename=..%2F..%2Fetc%2Fpasswd", fixture("gettysburg_opening.srt"));
+  REQUIRE(r.value().status == 202);
+  auto src = u.get("/v1/courses/" + course + "/sources/" + parse(r.value().body)["source_id"].get<std::string>());
+  CHECK(src["filename"] == "passwd");
+
+  // A request id that is not plain is replaced, never echoed into a header.
+  u.http.set_header("X-Request-Id", "abc <script>\"x\"</script>");
+  auto replaced = u.http.request("GET", "/v1/me");
+  REQUIRE(replaced);
+  CHECK(std::regex_match(replaced.value().headers["x-request-id"], std::regex("[0-9a-f]{16}")));
+  CHECK(u.get("/health")["status"] == "healthy");
+}
+
+TEST_CASE("files are served through short-lived signed links only", "[security]") {
+  node_process node(env_map{{"STUDYFORGE_SIGNED_URL_TTL_S", "10"}});
+  user u(node.endpoint(), "links");
+  auto c = ready_course(u, "els-cas-dc-sample.pdf");
+  auto link = u.get("/v1/courses/" + c["id"].get<std::string>() + "/sources/" + c["sources"][0]["id"].get<std::string>() + "/download");
+  std::string url = link["url"];
+  sf::client::http_client browser(node.endpoint());  // no token
+  auto file = browser.request("GET", url);
+  REQUIRE(file);
+  CHECK(file.value().status == 200);
+  CHECK(file.value().body == slurp(fixture("els-cas-dc-sample.pdf")));
+  auto forged = std::regex_replace(url, std::regex("sig=[0-9a-f]{8}"), "sig=00000000");
+  CHECK(browser.request("GET", forged).value().status == 403);
+  auto extended = std::regex_replace(url, std::regex("expires=([0-9]+)"), "expires=9999999999");
+  CHECK(browser.request("GET", extended).value().status == 403);
+}
+
+TEST_CASE("logs carry request ids and never passwords or tokens", "[security]") {
+  auto log_dir = std::string(std::getenv("STUDYFORGE_DATA_DIR"));
+  node_process node(env_map{{"STUDYFORGE_LOG_LEVEL", "info"}});
+  const std::string password = "a very secret passphrase 9";
+  sf::client::http_client c(node.endpoint());
+  auto email = unique_email("logs");
+  auto signup = c.request("POST", "/v1/auth/signup", json{{"email", email}, {"password", password}}.dump());
+  REQUIRE(signup.value().status == 201);
+  std::string token = parse(signup.value().body)["token"];
+  c.set_token(token);
+  c.set_header("X-Request-Id", "trace-me-42");
+  REQUIRE(c.request("GET", "/v1/me").value().status == 200);
+  std::this_thread::sleep_for(200ms);
+  auto text = slurp(log_dir + "/node-" + std::to_string(node.endpoint().port) + ".log");
+  CHECK(text.find("trace-me-42") != std::string::npos);
+  CHECK(text.find(password) == std::string::npos);
+  CHECK(text.find(token) == std::string::npos);
+  // Every line is one JSON object.
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '{') continue;
+    INFO(line);
+    CHECK_FALSE(json::parse(line, nullptr, false).is_discarded());
+  }
+}
+
+TEST_CASE("the OpenAPI document lists exactly the routes the server answers", "[security]") {
+  node_process node;
+  user u(node.endpoint(), "openapi");
+  auto doc = u.get("/openapi.json");
+  CHECK(doc["openapi"] == "3.0.3");
+  for (const auto* path : {"/v1/auth/signup", "/v1/courses", "/v1/courses/{course_id}/sources", "/v1/jobs/{job_id}",
+                           "/v1/courses/{course_id}/materials/{type}", "/health", "/metrics"})
+    CHECK(doc["paths"].contains(path));
+  for (const auto& [path, methods] : doc["paths"].items()) {
+    if (path == "/v1/ws" || path == "/v1/auth/logout") continue;  // logout would end this test's session
+    std::string target = std::regex_replace(path, std::regex("\\{[a-z_0-9]+\\}"), "00000000-0000-0000-0000-000000000000");
+    for (const auto& [method, op] : methods.items()) {
+      std::string m = method;
+      for (auto& ch : m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      auto r = u.http.request(m, target, m == "POST" ? "{}" : "");
+      REQUIRE(r);
+      INFO(m << " " << target << " -> " << r.value().status << " " << r.value().body);
+      CHECK(r.value().status != 405);
+      if (r.value().status == 404) CHECK(parse(r.value().body)["error"]["message"] != "no such route");
+    }
+  }
+}
+
+TEST_CASE("a WebSocket client that reconnects to another node with since misses nothing", "[security]") {
+  node_process a, b;
+  user u(a.endpoint(), "resume");
+  auto id = u.call("POST", "/v1/courses", {{"title", "Resume"}}, 201)["id"].get<std::string>();
+  sf::client::ws_client first;
+  REQUIRE(first.connect(a.endpoint(), "/v1/ws", u.token));
+  REQUIRE(first.send(json{{"op", "subscribe"}, {"course_id", id}}.dump()));
+  REQUIRE(u.http.upload("/v1/courses/" + id + "/sources?filename=d.pdf", fixture("devref_p45-47.pdf")).value().status == 202);
+  std::vector<json> seen;
+  while (seen.size() < 3) {
+    auto m = first.receive(5s);
+    REQUIRE(m);
+    if (!m.value()) continue;
+    auto j = parse(*m.value());
+    if (j["type"] == "event") seen.push_back(j);
+  }
+  first.close();  // dropped mid-job
+  long long last = seen.back()["seq"];
+  sf::client::ws_client second;
+  REQUIRE(second.connect(b.endpoint(), "/v1/ws?token=" + u.token, ""));
+  REQUIRE(second.send(json{{"op", "subscribe"}, {"course_id", id}, {"since", last}}.dump()));
+  auto feed = follow_course(second, 120s);
+  REQUIRE(feed.final_status == "ready");
+  for (auto& e : feed.events) seen.push_back(e);
+  for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i]["seq"].get<long long>() == static_cast<long long>(i + 1));
+}
