@@ -28,7 +28,7 @@ std::vector<lane_view> collect(api_deps& d) {
   {
     auto conn = d.services.db.acquire();
     pqxx::read_transaction tx(*conn);
-    for (auto& row : storage::lane_stats(tx))
+    for (auto& row : storage::lane_stats(tx, d.services.cfg.nats_namespace))
       if (auto it = lanes.find(row.lane); it != lanes.end()) it->second.db = row;
   }
   if (d.runtime)

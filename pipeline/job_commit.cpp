@@ -202,6 +202,7 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
       nj.source_id = job.source_id;
       nj.kind = "ocr";
       nj.lane = "ocr";
+      nj.cluster = s.cfg.nats_namespace;
       nj.max_attempts = static_cast<int>(s.cfg.job_kind("ocr").backoff_s.size());
       auto ocr = j.job(nj);
       j.event({course.id, ocr.id, "ocr", "queued", 0, course.progress, "queued: OCR of " + std::to_string(later->pages) + " pages",

@@ -13,6 +13,7 @@ std::string queue_generation(journal& j, const config::settings& cfg, const mate
   nj.material_id = m.id;
   nj.kind = "generate";
   nj.lane = "generate";
+  nj.cluster = cfg.nats_namespace;
   nj.max_attempts = static_cast<int>(cfg.job_kind("generate").backoff_s.size());
   auto job = j.job(nj);
   j.event({req.course_id, job.id, "generate", "queued", 0, course_progress, "queued: " + req.type, std::nullopt});

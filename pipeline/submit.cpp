@@ -90,6 +90,7 @@ result<submitted_source> submit_source(services& s, const upload& u) {
     // Images and video need OCR or speech recognition from the start: their own lane.
     nj.kind = ingest::needs_ocr_lane(kind.media_type) ? "ocr" : "extract";
     nj.lane = nj.kind;
+    nj.cluster = s.cfg.nats_namespace;
     nj.max_attempts = static_cast<int>(s.cfg.job_kind(nj.kind).backoff_s.size());
     job = j.job(nj);
     j.event({u.course_id, job.id, job.kind, "queued", 0, 0, "queued: " + u.filename, std::nullopt});
@@ -158,6 +159,7 @@ result<std::string> submit_probe(services& s, const std::string& owner_id, const
     nj.owner_id = owner_id;
     nj.kind = "probe";
     nj.lane = lane;
+    nj.cluster = s.cfg.nats_namespace;
     nj.max_attempts = static_cast<int>(s.cfg.job_kind("probe").backoff_s.size());
     nj.payload_json = payload_json;
     job = storage::create_job(tx, nj);

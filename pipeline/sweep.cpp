@@ -26,7 +26,7 @@ result<sweep_report> sweep(services& s, int stale_after_ms, int lost_after_ms) {
     {
       auto conn = s.db.acquire();
       pqxx::read_transaction tx(*conn);
-      stale = storage::stale_running_jobs(tx, stale_after_ms, batch);
+      stale = storage::stale_running_jobs(tx, s.cfg.nats_namespace, stale_after_ms, batch);
     }
     for (const auto& job : stale) {
       bool last = job.attempt >= job.max_attempts;
@@ -46,7 +46,7 @@ result<sweep_report> sweep(services& s, int stale_after_ms, int lost_after_ms) {
       if (!stats || stats.value().pending > 0 || stats.value().in_flight > 0) continue;
       auto conn = s.db.acquire();
       pqxx::work tx(*conn);
-      for (const auto& job : storage::waiting_jobs(tx, lane, lost_after_ms, batch)) {
+      for (const auto& job : storage::waiting_jobs(tx, s.cfg.nats_namespace, lane, lost_after_ms, batch)) {
         if (!s.bus.publish_job(job.lane, job.kind, job.id, redelivery_id(job.id, "sweep"))) break;
         storage::mark_published(tx, job.id);
         ++report.republished;

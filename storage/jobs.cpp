@@ -44,10 +44,10 @@ std::optional<job_record> first_job(const pqxx::result& res) {
 
 job_record create_job(pqxx::transaction_base& tx, const new_job& j) {
   return read_job(tx.exec_params(std::string("insert into jobs (owner_id, course_id, source_id, material_id, kind, lane, "
-                                             "max_attempts, payload) values ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, "
-                                             "$6, $7, $8::jsonb) returning ") + job_columns,
+                                             "max_attempts, payload, cluster) values ($1::uuid, $2::uuid, $3::uuid, $4::uuid, "
+                                             "$5, $6, $7, $8::jsonb, $9) returning ") + job_columns,
                                  j.owner_id, j.course_id, j.source_id, j.material_id, j.kind, j.lane, j.max_attempts,
-                                 j.payload_json)[0]);
+                                 j.payload_json, j.cluster)[0]);
 }
 
 std::optional<job_record> find_job(pqxx::transaction_base& tx, const std::string& id, bool for_update) {
@@ -126,24 +126,27 @@ std::vector<job_event_record> job_history(pqxx::transaction_base& tx, const std:
   return out;
 }
 
-std::vector<job_record> stale_running_jobs(pqxx::transaction_base& tx, int stale_after_ms, int limit) {
+std::vector<job_record> stale_running_jobs(pqxx::transaction_base& tx, const std::string& cluster, int stale_after_ms,
+                                           int limit) {
   std::vector<job_record> out;
   for (const auto& r : tx.exec_params(std::string("select ") + job_columns +
-                                          " from jobs where status = 'running' and heartbeat_at < now() - "
-                                          "make_interval(secs => $1::float8 / 1000) order by heartbeat_at limit $2",
-                                      stale_after_ms, limit))
+                                          " from jobs where cluster = $3 and status = 'running' and heartbeat_at < "
+                                          "now() - make_interval(secs => $1::float8 / 1000) order by heartbeat_at "
+                                          "limit $2",
+                                      stale_after_ms, limit, cluster))
     out.push_back(read_job(r));
   return out;
 }
 
-std::vector<job_record> waiting_jobs(pqxx::transaction_base& tx, const std::string& lane, int older_than_ms, int limit) {
+std::vector<job_record> waiting_jobs(pqxx::transaction_base& tx, const std::string& cluster, const std::string& lane,
+                                     int older_than_ms, int limit) {
   std::vector<job_record> out;
   for (const auto& r : tx.exec_params(std::string("select ") + job_columns +
-                                          " from jobs where lane = $1 and not cancel_requested and ((status = 'queued' "
+                                          " from jobs where cluster = $4 and lane = $1 and not cancel_requested and ((status = 'queued' "
                                           "and published_at < now() - make_interval(secs => $2::float8 / 1000)) or "
                                           "(status = 'retrying' and due_at < now() - make_interval(secs => $2::float8 / "
                                           "1000))) order by published_at limit $3",
-                                      lane, older_than_ms, limit))
+                                      lane, older_than_ms, limit, cluster))
     out.push_back(read_job(r));
   return out;
 }
@@ -152,14 +155,15 @@ void mark_published(pqxx::transaction_base& tx, const std::string& id) {
   tx.exec_params("update jobs set published_at = now() where id = $1::uuid", id);
 }
 
-std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx) {
+std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx, const std::string& cluster) {
   std::vector<lane_db_stats> out;
-  for (const auto& r : tx.exec(
+  for (const auto& r : tx.exec_params(
            "select lane, count(*) filter (where status in ('queued', 'retrying')), "
            "count(*) filter (where status = 'running'), "
            "count(*) filter (where status = 'failed' and completed_at > now() - interval '1 hour'), "
            "coalesce(extract(epoch from now() - min(created_at) filter (where status in ('queued', 'retrying'))), 0) "
-           "from jobs group by lane"))
+           "from jobs where cluster = $1 group by lane",
+           cluster))
     out.push_back({r[0].as<std::string>(), r[1].as<long long>(), r[2].as<long long>(), r[3].as<long long>(),
                    r[4].as<double>()});
   return out;

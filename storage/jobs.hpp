@@ -13,6 +13,7 @@ struct new_job {
   std::optional<std::string> course_id, source_id, material_id;
   std::string kind;
   std::string lane;
+  std::string cluster;  // the NATS namespace whose streams carry it
   int max_attempts = 3;
   std::string payload_json = "{}";
 };
@@ -42,10 +43,13 @@ void set_job_status(pqxx::transaction_base& tx, const std::string& id, const std
 long long attempt_duration_ms(pqxx::transaction_base& tx, const std::string& id);
 std::vector<job_event_record> job_history(pqxx::transaction_base& tx, const std::string& id);
 
-// For the sweep: running jobs whose heartbeat stopped, and waiting jobs whose message has
-// been out longer than `older_than_ms` (queued) or that are overdue by that much (retrying).
-std::vector<job_record> stale_running_jobs(pqxx::transaction_base& tx, int stale_after_ms, int limit);
-std::vector<job_record> waiting_jobs(pqxx::transaction_base& tx, const std::string& lane, int older_than_ms, int limit);
+// For the sweep of one cluster: running jobs whose heartbeat stopped, and waiting jobs whose
+// message has been out longer than `older_than_ms` (queued) or that are overdue by that much
+// (retrying).
+std::vector<job_record> stale_running_jobs(pqxx::transaction_base& tx, const std::string& cluster, int stale_after_ms,
+                                           int limit);
+std::vector<job_record> waiting_jobs(pqxx::transaction_base& tx, const std::string& cluster, const std::string& lane,
+                                     int older_than_ms, int limit);
 void mark_published(pqxx::transaction_base& tx, const std::string& id);
 
 struct lane_db_stats {
@@ -55,7 +59,7 @@ struct lane_db_stats {
   long long failed_last_hour = 0;
   double oldest_waiting_age_s = 0;
 };
-std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx);
+std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx, const std::string& cluster);
 void heartbeat_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids);
 
 // Ends attempt `attempt` of a running job (status succeeded, failed or retrying) in one

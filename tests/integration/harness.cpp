@@ -50,6 +50,9 @@ node_process::node_process(std::map<std::string, std::string> env) {
   env["STUDYFORGE_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
   if (!env.count("STUDYFORGE_NODE_ID")) env["STUDYFORGE_NODE_ID"] = "test-" + std::to_string(port_);
   if (!env.count("STUDYFORGE_LOG_LEVEL")) env["STUDYFORGE_LOG_LEVEL"] = "warn";
+  // Tests run in parallel against one NATS server: each node is its own cluster unless the
+  // test puts several in one namespace on purpose.
+  if (!env.count("STUDYFORGE_NATS_NAMESPACE")) env["STUDYFORGE_NATS_NAMESPACE"] = unique_namespace("node");
   log_ = std::string(std::getenv("STUDYFORGE_DATA_DIR") ? std::getenv("STUDYFORGE_DATA_DIR") : "/tmp") + "/node-" +
          std::to_string(port_) + ".log";
   pid_ = fork();

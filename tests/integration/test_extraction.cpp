@@ -48,6 +48,7 @@ TEST_CASE("scans and mixed PDFs: native text first, OCR only where needed", "[ex
   user u(node.endpoint(), "scans");
 
   auto scan = upload_and_wait(u, fixture("scan_devref_p45.pdf"), "scan.pdf");
+  INFO(scan.dump());
   REQUIRE(scan["status"] == "ready");
   CHECK(scan["sources"][0]["extraction"]["ocr_pages"] == 1);
   CHECK(scan["sources"][0]["extraction"]["native_pages"] == 0);
@@ -70,6 +71,7 @@ TEST_CASE("scans and mixed PDFs: native text first, OCR only where needed", "[ex
   CHECK(ocr_jobs == (cached ? 0 : 1));
 
   auto mixed = upload_and_wait(u, fixture("mixed_devref_p30-32.pdf"), "mixed.pdf");
+  INFO(mixed.dump());
   REQUIRE(mixed["status"] == "ready");
   CHECK(mixed["sources"][0]["extraction"]["ocr_pages"] == 1);
   CHECK(mixed["sources"][0]["extraction"]["native_pages"] == 2);
