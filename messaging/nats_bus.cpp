@@ -256,7 +256,20 @@ result<std::unique_ptr<bus>> connect(const std::string& url, const std::string& 
   natsOptions* raw_opts = nullptr;
   natsStatus s = natsOptions_Create(&raw_opts);
   opts_ptr opts(raw_opts);
-  if (s == NATS_OK) s = natsOptions_SetURL(opts.get(), url.c_str());
+  // A cluster is given as a comma-separated list: the client fails over between them.
+  std::vector<std::string> servers;
+  for (std::size_t start = 0; start <= url.size();) {
+    auto comma = url.find(',', start);
+    if (comma == std::string::npos) comma = url.size();
+    if (comma > start) servers.push_back(url.substr(start, comma - start));
+    start = comma + 1;
+  }
+  std::vector<const char*> server_ptrs;
+  for (const auto& srv : servers) server_ptrs.push_back(srv.c_str());
+  if (s == NATS_OK && servers.size() > 1)
+    s = natsOptions_SetServers(opts.get(), server_ptrs.data(), static_cast<int>(server_ptrs.size()));
+  else if (s == NATS_OK)
+    s = natsOptions_SetURL(opts.get(), url.c_str());
   if (s == NATS_OK) s = natsOptions_SetName(opts.get(), client_name.c_str());
   if (s == NATS_OK) s = natsOptions_SetTimeout(opts.get(), 2000);
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
