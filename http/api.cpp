@@ -84,25 +84,6 @@ std::map<std::string, rate_limiter::rule> throttle_rules(const config::settings&
 
 }  // namespace
 
-int json_depth(const std::string& body) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : body) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    else if (c == ']' || c == '}') --depth;
-  }
-  return deepest;
-}
-
-
-
 struct api::token_cache {
   static constexpr auto ttl = std::chrono::seconds(10);
   static constexpr std::size_t max_entries = 100000;

@@ -75,9 +75,6 @@ class api {
   std::string signing_key_;
 };
 
-// The deepest nesting of arrays and objects in `body` (strings are skipped).
-int json_depth(const std::string& body);
-
 // Responses shared by the route files.
 response json_response(int status, const nlohmann::json& body);
 response error_response(int status, const std::string& code, const std::string& message, const request& r);
