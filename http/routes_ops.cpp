@@ -1,5 +1,6 @@
 // Health and readiness for load balancers and operators.
 #include "http/api.hpp"
+#include "web/index_html.hpp"
 
 namespace sf::http {
 namespace {
@@ -46,6 +47,15 @@ nlohmann::json openapi(const api& a, const std::string& version) {
 
 void add_ops_routes(api& a) {
   auto& d = a.deps();
+
+  a.add("GET", "/", false, [](call&) {
+    response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = web::index_html;
+    r.headers.push_back({"Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:"});
+    r.headers.push_back({"X-Content-Type-Options", "nosniff"});
+    return r;
+  }, "none");
 
   a.add("GET", "/openapi.json", false, [&a, &d](call&) { return json_response(200, openapi(a, d.version)); }, "none");
 

@@ -2,6 +2,7 @@
 // input, signed file links, logs without secrets, and the OpenAPI document.
 #include <fstream>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "harness.hpp"
@@ -201,8 +202,33 @@ TEST_CASE("the OpenAPI document lists exactly the routes the server answers", "[
   }
 }
 
+TEST_CASE("the browser page is served and calls only documented routes", "[security]") {
+  node_process node;
+  user u(node.endpoint(), "webui");
+  auto page = u.http.request("GET", "/", "");
+  REQUIRE(page);
+  CHECK(page.value().status == 200);
+  CHECK(page.value().headers["content-type"].rfind("text/html", 0) == 0);
+  CHECK_FALSE(page.value().headers["content-security-policy"].empty());
+  auto doc = u.get("/openapi.json");
+  std::set<std::string> documented;
+  const std::regex param("\\{[a-z_0-9]+\\}");
+  for (const auto& [path, methods] : doc["paths"].items()) documented.insert(std::regex_replace(path, param, "{}"));
+  // Paths the page's script asks for, with `${...}` placeholders and query strings taken off.
+  const std::regex call("[\"`](/v1/[^\"`?]*)");
+  int calls = 0;
+  const auto& html = page.value().body;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), call); it != std::sregex_iterator(); ++it, ++calls) {
+    std::string path = std::regex_replace((*it)[1].str(), std::regex("\\$\\{[^}]*\\}"), "{}");
+    INFO(path);
+    CHECK(documented.count(path) == 1);
+  }
+  CHECK(calls >= 6);
+}
+
 TEST_CASE("a WebSocket client that reconnects to another node with since misses nothing", "[security]") {
-  node_process a, b;
+  env_map shared{{"STUDYFORGE_NATS_NAMESPACE", unique_namespace("resume")}};
+  node_process a(shared), b(shared);
   user u(a.endpoint(), "resume");
   auto id = u.call("POST", "/v1/courses", {{"title", "Resume"}}, 201)["id"].get<std::string>();
   sf::client::ws_client first;
