@@ -9,7 +9,8 @@ flavour=${1:-release}
 jobs=$(nproc)
 case "$flavour" in
   release) dir=build; flags=(-DCMAKE_BUILD_TYPE=Release -DSTUDYFORGE_TESTS=OFF) ;;
-  test) dir=build-test; flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSTUDYFORGE_SANITIZE=ON -DSTUDYFORGE_TESTS=ON) ;;
+  test) dir=build-test; flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSTUDYFORGE_SANITIZE=ON -DSTUDYFORGE_TESTS=ON
+                               -DSTUDYFORGE_FUZZ=ON) ;;
   bench) dir=build; flags=(-DCMAKE_BUILD_TYPE=Release -DSTUDYFORGE_TESTS=OFF -DSTUDYFORGE_BENCH=ON) ;;
   *) echo "usage: scripts/build.sh release|test|bench" >&2; exit 2 ;;
 esac

@@ -11,6 +11,7 @@ packages=(
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-eng
   libcurl4-openssl-dev libspdlog-dev libfmt-dev catch2 libsodium-dev postgresql
   ffmpeg libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us libsqlite3-dev python3
+  clang libclang-rt-14-dev
 )
 
 missing=()

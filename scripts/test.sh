@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 scripts/build.sh test
+scripts/fuzz.sh build
 
 bin=$PWD/build-test/bin/studyforge
 export STUDYFORGE_DATA_DIR

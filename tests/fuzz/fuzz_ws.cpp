@@ -1,0 +1,28 @@
+// libFuzzer: the WebSocket message handler's parsing and the event sequencer it feeds.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/event_sequencer.hpp"
+#include "http/ws_protocol.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string input(reinterpret_cast<const char*>(data), size);
+  (void)sf::http::ws::parse(input);
+  // The bytes also drive a sequencer: live events, replays and the start in any order.
+  sf::http::event_sequencer seq;
+  auto msg = std::make_shared<const std::string>("e");
+  for (std::size_t i = 0; i + 1 < size; i += 2) {
+    long long n = data[i + 1] % 64;
+    switch (data[i] % 4) {
+      case 0: seq.on_live({n, msg}); break;
+      case 1: seq.on_replay({{n, msg}, {n + 1, msg}}); break;
+      case 2: seq.start(n, {}); break;
+      case 3:
+        if (seq.wants_replay()) seq.replay_requested();
+        break;
+    }
+  }
+  return 0;
+}
