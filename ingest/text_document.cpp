@@ -19,8 +19,8 @@ bool is_heading(const std::string& line, const std::string& next) {
 }
 
 std::string strip_heading(const std::string& line) {
-  auto s = line.substr(line.find_first_not_of("# "));
-  return s;
+  auto start = line.find_first_not_of("# ");
+  return start == std::string::npos ? std::string() : line.substr(start);  // a bare "#" heads nothing
 }
 
 struct paragraph {
@@ -49,8 +49,10 @@ std::vector<paragraph> paragraphs(const std::string& text) {
       continue;
     }
     if (current.empty() && is_heading(line, next)) {
-      out.push_back({line.rfind("#", 0) == 0 ? strip_heading(line) : line, true});
-      if (line.rfind("#", 0) != 0) ++i;  // skip the underline
+      bool atx = line.rfind("#", 0) == 0;
+      if (atx && strip_heading(line).empty()) continue;  // "#" alone: a heading with no words
+      out.push_back({atx ? strip_heading(line) : line, true});
+      if (!atx) ++i;  // skip the underline
       continue;
     }
     auto first = line.find_first_not_of(" \t");

@@ -22,9 +22,13 @@ case "${1:-}" in
   run)
     name=${2:?name}; secs=${3:-60}
     work=$(mktemp -d)
-    trap 'rm -rf "$work"' EXIT
+    trap 'rm -rf "$work" "$work.log"' EXIT
     cp -r "tests/fuzz/corpus/${name#fuzz_}/." "$work/"
-    "$out/$name" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 "$work" 2>&1 | tail -5
+    # A crashing input is kept in build-fuzz/crashes/ and becomes a seed once fixed.
+    mkdir -p "$out/crashes"
+    "$out/$name" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$PWD/$out/crashes/$name-" "$work" > "$work.log" 2>&1 || { tail -40 "$work.log"; exit 1; }
+    tail -5 "$work.log"
     ;;
   *) echo "usage: scripts/fuzz.sh build | run NAME SECONDS" >&2; exit 2 ;;
 esac

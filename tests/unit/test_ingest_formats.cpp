@@ -163,6 +163,11 @@ TEST_CASE("HTML, EPUB, Markdown, subtitles and UTF-16 text are read with their s
   REQUIRE(md);
   CHECK(md.value().pages[0].text == "Duties\n\nA maintainer keeps the package working.\n\nSecond paragraph.\n\nSetup\n\nMore text.");
 
+  // Found by the fuzzer: a heading mark with nothing after it.
+  auto bare = extract_text("#\na\n");
+  REQUIRE(bare);
+  CHECK(bare.value().pages[0].text == "a");
+
   auto long_text = extract_file(fixture("debian-faq_ch7.txt"), "text/plain", with_ocr(false), {});
   REQUIRE(long_text);
   CHECK(long_text.value().pages.size() > 3);
