@@ -1,0 +1,178 @@
+// bench/http: a node under HTTP and WebSocket load on 127.0.0.1.
+//
+//   bench_http --server http://127.0.0.1:PORT --token T --course ID --node-pid PID
+//              [--rate 1000] [--seconds 10] [--subscribers 5000]
+//
+// 1. GET /v1/courses/{id} and GET /health at a fixed rate (4 keep-alive connections):
+//    latency p50/p99.
+// 2. `subscribers` WebSocket clients subscribe to the course; the node's memory is read
+//    before and after (per idle connection); then the course gets a new upload and every
+//    client measures when each progress event arrives against the event's own time.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "client/client.hpp"
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using nlohmann::json;
+
+namespace {
+
+struct options {
+  sf::client::endpoint ep;
+  std::string token, course, upload;
+  int node_pid = 0, rate = 1000, seconds = 10, subscribers = 5000;
+};
+
+double pct(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+}
+
+long rss_kib(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+json fixed_rate(const options& o, const std::string& target, bool auth) {
+  const int conns = 4;
+  std::vector<std::vector<double>> lat(conns);
+  std::vector<std::thread> threads;
+  auto start = std::chrono::steady_clock::now();
+  int per = o.rate * o.seconds / conns;
+  for (int c = 0; c < conns; ++c)
+    threads.emplace_back([&, c] {
+      sf::client::http_client client(o.ep);
+      if (auth) client.set_token(o.token);
+      for (int i = 0; i < per; ++i) {
+        std::this_thread::sleep_until(start + std::chrono::microseconds((1000000LL * (i * conns + c)) / o.rate));
+        auto t0 = std::chrono::steady_clock::now();
+        auto r = client.request("GET", target);
+        if (!r || r.value().status != 200) continue;
+        lat[c].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      }
+    });
+  for (auto& t : threads) t.join();
+  std::vector<double> all;
+  for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
+  return {{"target", target}, {"rate_per_s", o.rate}, {"ok", all.size()}, {"p50_ms", pct(all, 0.5)}, {"p99_ms", pct(all, 0.99)}};
+}
+
+// One WebSocket subscriber, all on one io_context.
+struct subscriber : std::enable_shared_from_this<subscriber> {
+  websocket::stream<beast::tcp_stream> ws;
+  beast::flat_buffer buffer;
+  std::string hello;
+  std::vector<double>* latencies;
+  std::atomic<int>* ready;
+  bool counted = false;
+  subscriber(net::io_context& ioc, std::vector<double>* l, std::atomic<int>* r) : ws(ioc), latencies(l), ready(r) {}
+
+  void start(const tcp::resolver::results_type& at, const std::string& host, const std::string& target, std::string sub) {
+    hello = std::move(sub);
+    beast::get_lowest_layer(ws).async_connect(at, [self = shared_from_this(), host, target](beast::error_code ec, const tcp::endpoint&) {
+      if (ec) return;
+      self->ws.async_handshake(host, target, [self](beast::error_code ec2) {
+        if (ec2) return;
+        self->ws.async_write(net::buffer(self->hello), [self](beast::error_code ec3, std::size_t) {
+          if (!ec3) self->read();
+        });
+      });
+    });
+  }
+
+  void read() {
+    ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      auto now = std::chrono::system_clock::now();
+      auto j = json::parse(beast::buffers_to_string(self->buffer.data()), nullptr, false);
+      self->buffer.consume(self->buffer.size());
+      if (j.is_object() && j.value("type", "") == "snapshot" && !self->counted) {
+        self->counted = true;
+        ++*self->ready;
+      } else if (j.is_object() && j.value("type", "") == "event") {
+        std::tm tm{};
+        std::string at = j.value("at", "");
+        strptime(at.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+        double sent_ms = static_cast<double>(timegm(&tm)) * 1000 + std::stod(at.substr(20, 3));
+        double got_ms = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count()) / 1000;
+        self->latencies->push_back(got_ms - sent_ms);
+      }
+      self->read();
+    });
+  }
+};
+
+json fanout(const options& o) {
+  net::io_context ioc;
+  tcp::resolver resolver(ioc);
+  auto at = resolver.resolve(o.ep.host, std::to_string(o.ep.port));
+  std::vector<double> latencies;
+  std::atomic<int> ready{0};
+  long before = rss_kib(o.node_pid);
+  std::vector<std::shared_ptr<subscriber>> subs;
+  std::string hello = json{{"op", "subscribe"}, {"course_id", o.course}}.dump();
+  for (int i = 0; i < o.subscribers; ++i) {
+    subs.push_back(std::make_shared<subscriber>(ioc, &latencies, &ready));
+    subs.back()->start(at, o.ep.host, "/v1/ws?token=" + o.token, hello);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (ready < o.subscribers && std::chrono::steady_clock::now() < deadline) ioc.run_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  long after = rss_kib(o.node_pid);
+  // The burst: a new upload to the course sends progress events to every subscriber.
+  std::thread uploader([&] {
+    sf::client::http_client c(o.ep);
+    c.set_token(o.token);
+    (void)c.upload("/v1/courses/" + o.course + "/sources?filename=burst.pdf", o.upload);
+  });
+  ioc.run_for(std::chrono::seconds(20));
+  uploader.join();
+  return {{"subscribers", o.subscribers},
+          {"subscribed", ready.load()},
+          {"node_rss_kib_before", before},
+          {"node_rss_kib_after", after},
+          {"kib_per_idle_connection", ready ? static_cast<double>(after - before) / ready : 0},
+          {"deliveries", latencies.size()},
+          {"delivery_p50_ms", pct(latencies, 0.5)},
+          {"delivery_p99_ms", pct(latencies, 0.99)}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--server") o.ep = *sf::client::parse_url(v);
+    else if (k == "--token") o.token = v;
+    else if (k == "--course") o.course = v;
+    else if (k == "--upload") o.upload = v;
+    else if (k == "--node-pid") o.node_pid = std::stoi(v);
+    else if (k == "--rate") o.rate = std::stoi(v);
+    else if (k == "--seconds") o.seconds = std::stoi(v);
+    else if (k == "--subscribers") o.subscribers = std::stoi(v);
+  }
+  json out{{"get_course", fixed_rate(o, "/v1/courses/" + o.course, true)},
+           {"health", fixed_rate(o, "/health", false)},
+           {"websocket", fanout(o)}};
+  std::printf("%s\n", out.dump(2).c_str());
+  return 0;
+}
