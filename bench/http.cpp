@@ -10,6 +10,7 @@
 //    client measures when each progress event arrives against the event's own time.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -75,26 +76,55 @@ json fixed_rate(const options& o, const std::string& target, bool auth) {
   return {{"target", target}, {"rate_per_s", o.rate}, {"ok", all.size()}, {"p50_ms", pct(all, 0.5)}, {"p99_ms", pct(all, 0.99)}};
 }
 
-// One WebSocket subscriber, all on one io_context.
+// The milliseconds since the epoch of an RFC 3339 UTC time with milliseconds.
+double epoch_ms(const std::string& at) {
+  std::tm tm{};
+  if (at.size() < 23 || !strptime(at.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
+  return static_cast<double>(timegm(&tm)) * 1000 + std::stod(at.substr(20, 3));
+}
+
+// A string field's value, found without parsing the whole message (the client must stay
+// cheaper than the server it measures).
+std::string field(const std::string& msg, const std::string& name) {
+  auto key = "\"" + name + "\":\"";
+  auto at = msg.find(key);
+  if (at == std::string::npos) return {};
+  at += key.size();
+  auto end = msg.find('"', at);
+  return end == std::string::npos ? std::string() : msg.substr(at, end - at);
+}
+
+struct fanout_stats {
+  std::atomic<int> ready{0}, refused{0}, failed{0};
+  std::vector<double> latencies;
+};
+
+// One WebSocket subscriber, all on one io_context. Like a real client it subscribes again
+// when the node answers `unavailable` (busy).
 struct subscriber : std::enable_shared_from_this<subscriber> {
   websocket::stream<beast::tcp_stream> ws;
   beast::flat_buffer buffer;
+  net::steady_timer retry;
   std::string hello;
-  std::vector<double>* latencies;
-  std::atomic<int>* ready;
+  fanout_stats* stats;
   bool counted = false;
-  subscriber(net::io_context& ioc, std::vector<double>* l, std::atomic<int>* r) : ws(ioc), latencies(l), ready(r) {}
+  subscriber(net::io_context& ioc, fanout_stats* s) : ws(ioc), retry(ioc), stats(s) {}
 
   void start(const tcp::resolver::results_type& at, const std::string& host, const std::string& target, std::string sub) {
     hello = std::move(sub);
     beast::get_lowest_layer(ws).async_connect(at, [self = shared_from_this(), host, target](beast::error_code ec, const tcp::endpoint&) {
-      if (ec) return;
+      if (ec) return void(++self->stats->failed);
       self->ws.async_handshake(host, target, [self](beast::error_code ec2) {
-        if (ec2) return;
-        self->ws.async_write(net::buffer(self->hello), [self](beast::error_code ec3, std::size_t) {
-          if (!ec3) self->read();
-        });
+        if (ec2) return void(++self->stats->failed);
+        self->subscribe();
+        self->read();
       });
+    });
+  }
+
+  void subscribe() {
+    ws.async_write(net::buffer(hello), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) ++self->stats->failed;
     });
   }
 
@@ -102,18 +132,21 @@ struct subscriber : std::enable_shared_from_this<subscriber> {
     ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return;
       auto now = std::chrono::system_clock::now();
-      auto j = json::parse(beast::buffers_to_string(self->buffer.data()), nullptr, false);
+      std::string msg = beast::buffers_to_string(self->buffer.data());
       self->buffer.consume(self->buffer.size());
-      if (j.is_object() && j.value("type", "") == "snapshot" && !self->counted) {
+      auto type = field(msg, "type");
+      if (type == "snapshot" && !self->counted) {
         self->counted = true;
-        ++*self->ready;
-      } else if (j.is_object() && j.value("type", "") == "event") {
-        std::tm tm{};
-        std::string at = j.value("at", "");
-        strptime(at.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-        double sent_ms = static_cast<double>(timegm(&tm)) * 1000 + std::stod(at.substr(20, 3));
+        ++self->stats->ready;
+      } else if (type == "event") {
         double got_ms = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count()) / 1000;
-        self->latencies->push_back(got_ms - sent_ms);
+        self->stats->latencies.push_back(got_ms - epoch_ms(field(msg, "at")));
+      } else if (type == "error" && field(msg, "code") == "unavailable") {
+        ++self->stats->refused;
+        self->retry.expires_after(std::chrono::milliseconds(200));
+        self->retry.async_wait([self](beast::error_code e) {
+          if (!e) self->subscribe();
+        });
       }
       self->read();
     });
@@ -124,17 +157,19 @@ json fanout(const options& o) {
   net::io_context ioc;
   tcp::resolver resolver(ioc);
   auto at = resolver.resolve(o.ep.host, std::to_string(o.ep.port));
-  std::vector<double> latencies;
-  std::atomic<int> ready{0};
+  fanout_stats stats;
   long before = rss_kib(o.node_pid);
   std::vector<std::shared_ptr<subscriber>> subs;
   std::string hello = json{{"op", "subscribe"}, {"course_id", o.course}}.dump();
+  auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < o.subscribers; ++i) {
-    subs.push_back(std::make_shared<subscriber>(ioc, &latencies, &ready));
+    subs.push_back(std::make_shared<subscriber>(ioc, &stats));
     subs.back()->start(at, o.ep.host, "/v1/ws?token=" + o.token, hello);
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (ready < o.subscribers && std::chrono::steady_clock::now() < deadline) ioc.run_for(std::chrono::milliseconds(100));
+  auto deadline = t0 + std::chrono::seconds(60);
+  while (stats.ready + stats.failed < o.subscribers && std::chrono::steady_clock::now() < deadline)
+    ioc.run_for(std::chrono::milliseconds(100));
+  double subscribe_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::this_thread::sleep_for(std::chrono::seconds(1));
   long after = rss_kib(o.node_pid);
   // The burst: a new upload to the course sends progress events to every subscriber.
@@ -145,14 +180,19 @@ json fanout(const options& o) {
   });
   ioc.run_for(std::chrono::seconds(20));
   uploader.join();
+  auto ready = stats.ready.load();
   return {{"subscribers", o.subscribers},
-          {"subscribed", ready.load()},
+          {"subscribed", ready},
+          {"subscribe_seconds", subscribe_s},
+          {"subscribe_busy_answers", stats.refused.load()},
+          {"connections_failed", stats.failed.load()},
           {"node_rss_kib_before", before},
           {"node_rss_kib_after", after},
           {"kib_per_idle_connection", ready ? static_cast<double>(after - before) / ready : 0},
-          {"deliveries", latencies.size()},
-          {"delivery_p50_ms", pct(latencies, 0.5)},
-          {"delivery_p99_ms", pct(latencies, 0.99)}};
+          {"deliveries", stats.latencies.size()},
+          {"events_per_subscriber", ready ? static_cast<double>(stats.latencies.size()) / ready : 0},
+          {"delivery_p50_ms", pct(stats.latencies, 0.5)},
+          {"delivery_p99_ms", pct(stats.latencies, 0.99)}};
 }
 
 }  // namespace

@@ -155,6 +155,9 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     subs_[s.course_id] = subscription{};
     sh_->events.subscribe(s.course_id, shared_from_this());
     auto self = shared_from_this();
+    // A reconnect storm (a node restarted) brings thousands of subscribes at once: they wait
+    // in a longer line than requests do, each costing only a queued closure.
+    constexpr std::size_t subscribe_room = 32;
     bool queued = sh_->work.try_post([self, s] {
       std::optional<nlohmann::json> snapshot;
       std::vector<storage::event_record> replay;
@@ -167,7 +170,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
       net::post(self->ws_.get_executor(), [self, s, snapshot = std::move(snapshot), replay = std::move(replay)] {
         self->on_snapshot(s, snapshot, replay);
       });
-    });
+    }, subscribe_room);
     if (!queued) send(shared_text(ws::error_message("unavailable", "the node is busy; subscribe again shortly")));
   }
 

@@ -8,10 +8,10 @@ work_queue::work_queue(int threads, int max_pending) : max_pending_(static_cast<
 
 work_queue::~work_queue() { stop(); }
 
-bool work_queue::try_post(std::function<void()> task) {
+bool work_queue::try_post(std::function<void()> task, std::size_t room) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || tasks_.size() >= max_pending_) return false;
+    if (stopping_ || tasks_.size() >= max_pending_ * room) return false;
     tasks_.push_back(std::move(task));
   }
   cv_.notify_one();

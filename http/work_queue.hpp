@@ -17,8 +17,9 @@ class work_queue {
   work_queue(const work_queue&) = delete;
   work_queue& operator=(const work_queue&) = delete;
 
-  // False when the queue is full or stopping; the task is then not run.
-  bool try_post(std::function<void()> task);
+  // False when the queue is full or stopping; the task is then not run. `room` multiplies the
+  // bound for work that is cheap to hold and costly to refuse (a refused subscriber reconnects).
+  bool try_post(std::function<void()> task, std::size_t room = 1);
   void stop();  // finishes queued tasks, joins the threads
   std::size_t pending() const;
 

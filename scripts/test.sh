@@ -27,4 +27,4 @@ export OMP_THREAD_LIMIT=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 
 cd build-test
-ctest --output-on-failure --timeout 900 -j 2
+ctest --output-on-failure --no-label-summary --timeout 900 -j 2
