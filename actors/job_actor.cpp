@@ -22,7 +22,7 @@ class actor_job_context final : public pipeline::job_context {
   bool checkpoint(int progress, const std::string& step) override {
     if (control_->stop.load() != stop_reason::none) return false;
     auto now = clock::now();
-    if (now - last_write_ >= progress_interval || progress >= 100) {
+    if (now - last_write_ >= progress_interval) {
       last_write_ = now;
       // Progress is advisory; the answer also carries a cancel whose broadcast was lost.
       auto cancel = pipeline::record_progress(s_, job_, progress, step);
@@ -38,7 +38,8 @@ class actor_job_context final : public pipeline::job_context {
   pipeline::services& s_;
   const storage::job_record& job_;
   control_ptr control_;
-  clock::time_point last_write_{};
+  // The start is an event of its own: a job shorter than one interval writes no progress at all.
+  clock::time_point last_write_ = clock::now();
 };
 
 struct verdict {

@@ -19,6 +19,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -43,6 +45,18 @@ double pct(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+}
+
+// User + system CPU seconds of a process so far.
+double cpu_seconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(f);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 long rss_kib(int pid) {
@@ -113,13 +127,17 @@ struct subscriber : std::enable_shared_from_this<subscriber> {
   void start(const tcp::resolver::results_type& at, const std::string& host, const std::string& target, std::string sub) {
     hello = std::move(sub);
     beast::get_lowest_layer(ws).async_connect(at, [self = shared_from_this(), host, target](beast::error_code ec, const tcp::endpoint&) {
-      if (ec) return void(++self->stats->failed);
+      if (ec) return self->failed("connect", ec);
       self->ws.async_handshake(host, target, [self](beast::error_code ec2) {
-        if (ec2) return void(++self->stats->failed);
+        if (ec2) return self->failed("handshake", ec2);
         self->subscribe();
         self->read();
       });
     });
+  }
+
+  void failed(const char* stage, const beast::error_code& ec) {
+    if (stats->failed++ < 3) std::fprintf(stderr, "websocket %s failed: %s\n", stage, ec.message().c_str());
   }
 
   void subscribe() {
@@ -134,7 +152,8 @@ struct subscriber : std::enable_shared_from_this<subscriber> {
       auto now = std::chrono::system_clock::now();
       std::string msg = beast::buffers_to_string(self->buffer.data());
       self->buffer.consume(self->buffer.size());
-      auto type = field(msg, "type");
+      // Keys come sorted, so a snapshot's course (which has "type" fields of its own) comes first.
+      auto type = msg.find("\"type\":\"snapshot\"") != std::string::npos ? std::string("snapshot") : field(msg, "type");
       if (type == "snapshot" && !self->counted) {
         self->counted = true;
         ++self->stats->ready;
@@ -173,6 +192,7 @@ json fanout(const options& o) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   long after = rss_kib(o.node_pid);
   // The burst: a new upload to the course sends progress events to every subscriber.
+  double node_cpu0 = cpu_seconds(o.node_pid), own_cpu0 = cpu_seconds(getpid());
   std::thread uploader([&] {
     sf::client::http_client c(o.ep);
     c.set_token(o.token);
@@ -180,6 +200,7 @@ json fanout(const options& o) {
   });
   ioc.run_for(std::chrono::seconds(20));
   uploader.join();
+  double node_cpu = cpu_seconds(o.node_pid) - node_cpu0, own_cpu = cpu_seconds(getpid()) - own_cpu0;
   auto ready = stats.ready.load();
   return {{"subscribers", o.subscribers},
           {"subscribed", ready},
@@ -192,7 +213,10 @@ json fanout(const options& o) {
           {"deliveries", stats.latencies.size()},
           {"events_per_subscriber", ready ? static_cast<double>(stats.latencies.size()) / ready : 0},
           {"delivery_p50_ms", pct(stats.latencies, 0.5)},
-          {"delivery_p99_ms", pct(stats.latencies, 0.99)}};
+          {"delivery_p99_ms", pct(stats.latencies, 0.99)},
+          {"burst_node_cpu_s", node_cpu},
+          {"burst_client_cpu_s", own_cpu},
+          {"node_cpu_us_per_delivery", stats.latencies.empty() ? 0 : node_cpu * 1e6 / static_cast<double>(stats.latencies.size())}};
 }
 
 }  // namespace

@@ -92,6 +92,11 @@ std::vector<event_sequencer::item> to_items(const std::vector<storage::event_rec
 }
 
 // ---------------------------------------------------------------------------------------
+// A reconnect storm (a node restarted) brings thousands of WebSocket upgrades and subscribes at
+// once: they wait in a longer line than requests do, each costing only a queued closure, since a
+// refused client just comes back.
+constexpr std::size_t reconnect_room = 32;
+
 class websocket_session : public event_sink, public std::enable_shared_from_this<websocket_session> {
  public:
   websocket_session(beast::tcp_stream&& stream, std::shared_ptr<shared_state> sh, std::string user_id)
@@ -155,9 +160,6 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     subs_[s.course_id] = subscription{};
     sh_->events.subscribe(s.course_id, shared_from_this());
     auto self = shared_from_this();
-    // A reconnect storm (a node restarted) brings thousands of subscribes at once: they wait
-    // in a longer line than requests do, each costing only a queued closure.
-    constexpr std::size_t subscribe_room = 32;
     bool queued = sh_->work.try_post([self, s] {
       std::optional<nlohmann::json> snapshot;
       std::vector<storage::event_record> replay;
@@ -170,7 +172,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
       net::post(self->ws_.get_executor(), [self, s, snapshot = std::move(snapshot), replay = std::move(replay)] {
         self->on_snapshot(s, snapshot, replay);
       });
-    }, subscribe_room);
+    }, reconnect_room);
     if (!queued) send(shared_text(ws::error_message("unavailable", "the node is busy; subscribe again shortly")));
   }
 
@@ -411,7 +413,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
         self->stream_.expires_never();  // the WebSocket has its own timeouts
         std::make_shared<websocket_session>(std::move(self->stream_), self->sh_, user->id)->run(std::move(req));
       });
-    });
+    }, reconnect_room);
     if (!queued) respond_now(503, "unavailable", "the node is busy; try again", false);
   }
 

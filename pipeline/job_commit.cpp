@@ -181,7 +181,9 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
       const auto& e = ok->extraction;
       storage::set_source_outcome(tx, job.source_id.value_or(""),
                                   {"extracted", e.page_count, std::nullopt, e.native_pages, e.ocr_pages, e.mean_ocr_confidence});
-      log_job(j, tx, job, "succeeded", 100, 50, "extracted " + std::to_string(e.page_count) + " pages", detail);
+      log_job(j, tx, job, "succeeded", 100, 50,
+              "extracted " + std::to_string(e.page_count) + " pages" + (ok->reused ? " (text already extracted before)" : ""),
+              detail);
       for (const auto& type : course.materials_requested)
         request_material_in(tx, j, s.cfg, {job.owner_id, course.id, type, "{}", true}, 50);
       if (course.materials_requested.empty())

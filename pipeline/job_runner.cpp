@@ -57,13 +57,12 @@ result<job_effect> run_extraction(services& s, const storage::job_record& job, j
     // Same bytes extracted before (by anyone): reuse the stored text, after the moderation
     // gate of today's rules.
     if (auto cached = storage::find_extraction(tx, source.sha256)) {
-      ctx.checkpoint(100, "text already extracted");
       ingest::document_text doc;
       for (auto& p : storage::load_pages(tx, source.sha256))
         doc.pages.push_back({p.page, p.method, std::move(p.text), p.confidence.value_or(-1), p.start_seconds.value_or(-1)});
       ingest::tally(doc);
       if (auto reason = ingest::moderate(doc, moderation_rules(s.cfg))) return job_effect{source_rejected{*reason}};
-      return job_effect{extracted{*cached}};
+      return job_effect{extracted{*cached, true}};
     }
   }
   if (!ctx.checkpoint(0, "opening " + source.filename)) return failure(errc::cancelled, "stopped");
@@ -94,7 +93,7 @@ result<job_effect> run_extraction(services& s, const storage::job_record& job, j
   pqxx::work tx(*conn);
   storage::save_extraction(tx, rec, pages, chunks);
   tx.commit();
-  return job_effect{extracted{rec}};
+  return job_effect{extracted{rec, false}};
 }
 
 // The model's outline for the topic when one is configured and answers usably; otherwise a

@@ -23,6 +23,7 @@ class job_context {
 
 struct extracted {
   storage::extraction_record extraction;
+  bool reused = false;  // the same bytes were extracted before: no reading was done
 };
 struct source_rejected {
   std::string reason;
