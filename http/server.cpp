@@ -509,7 +509,11 @@ class listener : public std::enable_shared_from_this<listener> {
     acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
   }
   void on_accept(beast::error_code ec, tcp::socket socket) {
-    if (!ec) std::make_shared<http_session>(std::move(socket), sh_)->run();
+    if (!ec) {
+      // Small writes (events, short responses) go out at once, not after the previous one's ACK.
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<http_session>(std::move(socket), sh_)->run();
+    }
     if (acceptor_.is_open()) do_accept();
   }
 

@@ -15,12 +15,13 @@ storage::job_record journal::job(const storage::new_job& j) {
 }
 
 result<void> journal::publish(messaging::bus& bus) const {
+  // Events first: they are fire-and-forget, while each job publish waits for JetStream's ack.
+  publish_events(bus, events_);
   result<void> first = success();
   for (const auto& j : jobs_) {
     auto r = bus.publish_job(j.lane, j.kind, j.id);
     if (!r && first) first = r;
   }
-  publish_events(bus, events_);
   return first;
 }
 

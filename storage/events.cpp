@@ -14,11 +14,13 @@ event_record read_event(const pqxx::row& r) {
 
 }  // namespace
 
+// `at` is when the event was written (clock_timestamp), not when its transaction began (now()):
+// a transaction may have read and written for a while before it had anything to say.
 event_record append_event(pqxx::transaction_base& tx, const new_event& e) {
   return read_event(tx.exec_params(
       "with s as (update courses set event_seq = event_seq + 1 where id = $1::uuid returning event_seq) "
-      "insert into job_events (course_id, seq, job_id, kind, status, progress, course_progress, step, detail) "
-      "select $1::uuid, s.event_seq, $2::uuid, $3, $4, $5, $6, $7, $8::jsonb from s "
+      "insert into job_events (course_id, seq, job_id, kind, status, progress, course_progress, step, detail, at) "
+      "select $1::uuid, s.event_seq, $2::uuid, $3, $4, $5, $6, $7, $8::jsonb, clock_timestamp() from s "
       "returning course_id::text, seq, job_id::text, kind, status, progress, course_progress, step, sf_ts(at)",
       e.course_id, e.job_id, e.kind, e.status, e.progress, e.course_progress, e.step, e.detail_json)[0]);
 }
