@@ -17,7 +17,7 @@ event_record read_event(const pqxx::row& r) {
 // `at` is when the event was written (clock_timestamp), not when its transaction began (now()):
 // a transaction may have read and written for a while before it had anything to say.
 event_record append_event(pqxx::transaction_base& tx, const new_event& e) {
-  return read_event(tx.exec_params(
+  return read_event(detail::exec_prepared(tx, "append_event",
       "with s as (update courses set event_seq = event_seq + 1 where id = $1::uuid returning event_seq) "
       "insert into job_events (course_id, seq, job_id, kind, status, progress, course_progress, step, detail, at) "
       "select $1::uuid, s.event_seq, $2::uuid, $3, $4, $5, $6, $7, $8::jsonb, clock_timestamp() from s "
@@ -27,8 +27,9 @@ event_record append_event(pqxx::transaction_base& tx, const new_event& e) {
 
 void append_job_log(pqxx::transaction_base& tx, const std::string& job_id, const std::string& kind,
                     const std::string& status, const std::optional<std::string>& detail_json) {
-  tx.exec_params("insert into job_events (job_id, kind, status, detail) values ($1::uuid, $2, $3, $4::jsonb)", job_id,
-                 kind, status, detail_json);
+  detail::exec_prepared(tx, "append_job_log",
+                        "insert into job_events (job_id, kind, status, detail) values ($1::uuid, $2, $3, $4::jsonb)",
+                        job_id, kind, status, detail_json);
 }
 
 std::vector<event_record> events_since(pqxx::transaction_base& tx, const std::string& course_id, long long since, int limit) {

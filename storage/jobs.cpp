@@ -43,7 +43,7 @@ std::optional<job_record> first_job(const pqxx::result& res) {
 }  // namespace
 
 job_record create_job(pqxx::transaction_base& tx, const new_job& j) {
-  return read_job(tx.exec_params(std::string("insert into jobs (owner_id, course_id, source_id, material_id, kind, lane, "
+  return read_job(detail::exec_prepared(tx, "create_job", std::string("insert into jobs (owner_id, course_id, source_id, material_id, kind, lane, "
                                              "max_attempts, payload, cluster) values ($1::uuid, $2::uuid, $3::uuid, $4::uuid, "
                                              "$5, $6, $7, $8::jsonb, $9) returning ") + job_columns,
                                  j.owner_id, j.course_id, j.source_id, j.material_id, j.kind, j.lane, j.max_attempts,
@@ -76,7 +76,7 @@ std::vector<job_record> list_jobs(pqxx::transaction_base& tx, const std::string&
 
 std::optional<job_record> start_job(pqxx::transaction_base& tx, const std::string& id, const std::string& node_id,
                                     int stale_after_ms) {
-  return first_job(tx.exec_params(
+  return first_job(detail::exec_prepared(tx, "start_job",
       std::string("update jobs set status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()), "
                   "attempt_started_at = now(), node_id = $2, heartbeat_at = now(), progress = 0, error = null, "
                   "due_at = null, current_step = case kind when 'extract' then 'extracting text' "
@@ -97,8 +97,9 @@ bool heartbeat_stale(pqxx::transaction_base& tx, const std::string& id, int stal
 }
 
 void set_job_progress(pqxx::transaction_base& tx, const std::string& id, int progress, const std::string& step) {
-  tx.exec_params("update jobs set progress = $2, current_step = $3, heartbeat_at = now() where id = $1::uuid", id,
-                 progress, step);
+  detail::exec_prepared(tx, "set_job_progress",
+                        "update jobs set progress = $2, current_step = $3, heartbeat_at = now() where id = $1::uuid", id,
+                        progress, step);
 }
 
 void set_job_status(pqxx::transaction_base& tx, const std::string& id, const std::string& status,
@@ -173,7 +174,7 @@ std::optional<finished_attempt> finish_attempt(pqxx::transaction_base& tx, const
                                                const std::string& status, const std::optional<std::string>& error,
                                                int due_in_ms) {
   bool terminal = status == "succeeded" || status == "failed" || status == "cancelled";
-  auto res = tx.exec_params(
+  auto res = detail::exec_prepared(tx, "finish_attempt",
       "update jobs set status = $3, error = $4, progress = case when $3 = 'succeeded' then 100 else progress end, "
       "completed_at = case when $5 then now() else completed_at end, "
       "due_at = case when $3 = 'retrying' then now() + make_interval(secs => $6::float8 / 1000) else null end, "
@@ -187,12 +188,13 @@ std::optional<finished_attempt> finish_attempt(pqxx::transaction_base& tx, const
 
 void heartbeat_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
   if (ids.empty()) return;
-  tx.exec_params("update jobs set heartbeat_at = now() where id = any($1::uuid[]) and status = 'running'",
-                 detail::pg_array(ids));
+  detail::exec_prepared(tx, "heartbeat_jobs",
+                        "update jobs set heartbeat_at = now() where id = any($1::uuid[]) and status = 'running'",
+                        detail::pg_array(ids));
 }
 
 bool cancel_requested(pqxx::transaction_base& tx, const std::string& id) {
-  auto res = tx.exec_params("select cancel_requested from jobs where id = $1::uuid", id);
+  auto res = detail::exec_prepared(tx, "cancel_requested", "select cancel_requested from jobs where id = $1::uuid", id);
   return !res.empty() && res[0][0].as<bool>();
 }
 
