@@ -23,6 +23,7 @@ trap cleanup EXIT
 while IFS= read -r line; do export "${line?}"; done < <("$bin" stack up --fast)
 port=18482
 STUDYFORGE_LISTEN=127.0.0.1:$port STUDYFORGE_LOG_LEVEL=warn STUDYFORGE_THROTTLE_READ_PER_SECOND=100000 \
+  STUDYFORGE_LIMITS_WS_CONNECTIONS_PER_USER=$((${SUBSCRIBERS:-5000} + 100)) \
   STUDYFORGE_THROTTLE_UPLOAD_PER_MINUTE=6000 "$bin" serve >"$work/node.log" 2>&1 &
 node_pid=$!
 until curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1; do sleep 0.1; done

@@ -239,6 +239,8 @@ std::vector<field> make_fields() {
       {"limits.max_json_depth", "deepest nesting accepted in a JSON body", "32", int_in(&settings::max_json_depth, 2, 512)},
       {"limits.ws_messages_per_second", "messages a WebSocket client may send per second", "20",
        int_in(&settings::ws_messages_per_second, 1, 10000)},
+      {"limits.ws_connections_per_user", "WebSocket connections one user may hold open on a node", "20",
+       int_in(&settings::ws_connections_per_user, 1, 100000)},
       {"log_json", "log one JSON object per line (false: plain text)", "true", flag(&settings::log_json)},
       {"log_level", "trace, debug, info, warn, error or off", "info",
        text(&settings::log_level,

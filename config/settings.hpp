@@ -102,6 +102,7 @@ struct settings {
   int signed_url_ttl_s = 300;
   int max_json_depth = 32;
   int ws_messages_per_second = 20;
+  int ws_connections_per_user = 20;
 
   std::string log_level = "info";
   bool log_json = true;  // one JSON object per log line

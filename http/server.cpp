@@ -19,6 +19,7 @@
 #include <variant>
 
 #include "http/api.hpp"
+#include "http/connection_counter.hpp"
 #include "http/event_sequencer.hpp"
 #include "http/hub.hpp"
 #include "http/work_queue.hpp"
@@ -46,8 +47,10 @@ struct shared_state {
   storage::blob_store& blobs;
   server_options opts;
   work_queue work;
+  connection_counter ws_connections;
   shared_state(api& a, hub& h, storage::blob_store& b, server_options o)
-      : routes(a), events(h), blobs(b), opts(o), work(o.request_workers, o.request_queue) {}
+      : routes(a), events(h), blobs(b), opts(o), work(o.request_workers, o.request_queue),
+        ws_connections(o.ws_connections_per_user) {}
 };
 
 std::string new_request_id() {
@@ -106,6 +109,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
 
   ~websocket_session() override {
     --sh_->routes.metrics().websocket_sessions;
+    sh_->ws_connections.release(user_id_);
     for (const auto& [id, sub] : subs_) sh_->events.unsubscribe(id, this);
   }
 
@@ -410,6 +414,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
       }
       net::post(self->stream_.get_executor(), [self, user = std::move(user), req = std::move(req)]() mutable {
         if (!user) return self->respond_now(401, "unauthorized", "the token is invalid or expired", false);
+        if (!self->sh_->ws_connections.try_acquire(user->id))
+          return self->respond_now(429, "throttled", "too many open WebSocket connections for this account", false);
         self->stream_.expires_never();  // the WebSocket has its own timeouts
         std::make_shared<websocket_session>(std::move(self->stream_), self->sh_, user->id)->run(std::move(req));
       });

@@ -25,6 +25,7 @@ struct server_options {
   std::uint64_t max_json_bytes = 1ull << 20;
   std::size_t max_ws_queue = 4096;  // outgoing messages per WebSocket before it is closed as too slow
   int ws_messages_per_second = 20;
+  int ws_connections_per_user = 20;
 };
 
 class server {

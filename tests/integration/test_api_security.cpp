@@ -251,6 +251,27 @@ TEST_CASE("the browser page is served and calls only documented routes", "[secur
   CHECK(calls.size() >= 6);
 }
 
+TEST_CASE("one user holds at most the configured number of WebSocket connections", "[security]") {
+  node_process node(env_map{{"STUDYFORGE_LIMITS_WS_CONNECTIONS_PER_USER", "2"}});
+  user u(node.endpoint(), "wscap"), other(node.endpoint(), "wscap-other");
+  sf::client::ws_client one, two, three, theirs;
+  REQUIRE(one.connect(node.endpoint(), "/v1/ws", u.token));
+  REQUIRE(two.connect(node.endpoint(), "/v1/ws", u.token));
+  auto refused = three.connect(node.endpoint(), "/v1/ws", u.token);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("429") != std::string::npos);
+  CHECK(theirs.connect(node.endpoint(), "/v1/ws", other.token));  // the cap is per user
+  // A closed connection gives its slot back.
+  one.close();
+  bool reconnected = false;
+  for (int i = 0; i < 50 && !reconnected; ++i) {
+    sf::client::ws_client again;
+    reconnected = static_cast<bool>(again.connect(node.endpoint(), "/v1/ws", u.token));
+    if (!reconnected) std::this_thread::sleep_for(100ms);
+  }
+  CHECK(reconnected);
+}
+
 TEST_CASE("a WebSocket client that reconnects to another node with since misses nothing", "[security]") {
   env_map shared{{"STUDYFORGE_NATS_NAMESPACE", unique_namespace("resume")}};
   node_process a(shared), b(shared);

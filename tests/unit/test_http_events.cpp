@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "http/connection_counter.hpp"
 #include "http/event_sequencer.hpp"
 #include "http/message.hpp"
 #include "http/ws_protocol.hpp"
@@ -71,4 +72,19 @@ TEST_CASE("request targets are decoded, and malformed ones refused") {
   CHECK_FALSE(sf::http::parse_target("/bad%2", path, query));
   CHECK_FALSE(sf::http::parse_target("no-slash", path, query));
   CHECK_FALSE(sf::http::parse_target("/nul%00byte", path, query));
+}
+
+TEST_CASE("WebSocket connections are capped per user and freed on close") {
+  sf::http::connection_counter c(2);
+  CHECK(c.try_acquire("ann"));
+  CHECK(c.try_acquire("ann"));
+  CHECK_FALSE(c.try_acquire("ann"));
+  CHECK(c.try_acquire("bob"));  // one user's cap is not another's
+  c.release("ann");
+  CHECK(c.held("ann") == 1);
+  CHECK(c.try_acquire("ann"));
+  c.release("bob");
+  c.release("bob");  // a stray release does not go below zero
+  CHECK(c.held("bob") == 0);
+  CHECK(c.try_acquire("bob"));
 }
