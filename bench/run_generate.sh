@@ -11,30 +11,16 @@ export OMP_THREAD_LIMIT=1
 echo "== offline provider, seconds per 100 pages"
 build/bin/bench_generate "$corpus"
 
-work=$(mktemp -d /tmp/studyforge-bench-gen.XXXXXX)
-chmod 755 "$work"
-export STUDYFORGE_DATA_DIR=$work STUDYFORGE_PRIVATE_POSTGRES_PORT=55492 STUDYFORGE_PRIVATE_NATS_PORT=42292
-unset STUDYFORGE_DATABASE_URL STUDYFORGE_NATS_URL
-bin=$PWD/build/bin/studyforge
-node_pid= model_pid=
-cleanup() {
-  [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
-  [ -n "$model_pid" ] && kill "$model_pid" 2>/dev/null
-  "$bin" stack down >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-while IFS= read -r line; do export "${line?}"; done < <("$bin" stack up --fast)
+. bench/stack.sh
+bench_stack gen 55492 42292
 python3 tests/integration/scripted_openai.py --log "$work/calls.log" >"$work/port" &
-model_pid=$!
+bench_pids+=($!)
 until [ -s "$work/port" ]; do sleep 0.05; done
 model_port=$(head -1 "$work/port")
 port=18481
-STUDYFORGE_LISTEN=127.0.0.1:$port STUDYFORGE_LOG_LEVEL=warn STUDYFORGE_THROTTLE_UPLOAD_PER_MINUTE=6000 \
+STUDYFORGE_THROTTLE_UPLOAD_PER_MINUTE=6000 \
   STUDYFORGE_PROVIDERS="[{\"name\":\"scripted\",\"base_url\":\"http://127.0.0.1:$model_port/v1\",\"model\":\"m\",\"api_key\":\"ok\"}]" \
-  "$bin" serve >"$work/node.log" 2>&1 &
-node_pid=$!
-until curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1; do sleep 0.1; done
+  bench_node $port
 
 # 4 users each upload the same 3 documents: 12 courses, 36 material requests (3 types each), 9 distinct.
 docs=(tests/fixtures/devref_p45-47.pdf tests/fixtures/els-cas-dc-sample.pdf tests/fixtures/debian-faq_ch7.txt)

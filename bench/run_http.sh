@@ -8,25 +8,11 @@ dpkg-query -W -f='${Status}' wrk 2>/dev/null | grep -q "install ok installed" ||
 scripts/build.sh bench
 ulimit -n "$(ulimit -Hn)"  # 5,000 WebSocket clients plus the node's own sockets
 
-work=$(mktemp -d /tmp/studyforge-bench-http.XXXXXX)
-chmod 755 "$work"
-export STUDYFORGE_DATA_DIR=$work STUDYFORGE_PRIVATE_POSTGRES_PORT=55493 STUDYFORGE_PRIVATE_NATS_PORT=42293
-unset STUDYFORGE_DATABASE_URL STUDYFORGE_NATS_URL
-bin=$PWD/build/bin/studyforge
-node_pid=
-cleanup() {
-  [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
-  "$bin" stack down >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-while IFS= read -r line; do export "${line?}"; done < <("$bin" stack up --fast)
+. bench/stack.sh
+bench_stack http 55493 42293
 port=18482
-STUDYFORGE_LISTEN=127.0.0.1:$port STUDYFORGE_LOG_LEVEL=warn STUDYFORGE_THROTTLE_READ_PER_SECOND=100000 \
-  STUDYFORGE_LIMITS_WS_CONNECTIONS_PER_USER=$((${SUBSCRIBERS:-5000} + 100)) \
-  STUDYFORGE_THROTTLE_UPLOAD_PER_MINUTE=6000 "$bin" serve >"$work/node.log" 2>&1 &
-node_pid=$!
-until curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1; do sleep 0.1; done
+STUDYFORGE_THROTTLE_READ_PER_SECOND=100000 STUDYFORGE_LIMITS_WS_CONNECTIONS_PER_USER=$((${SUBSCRIBERS:-5000} + 100)) \
+  STUDYFORGE_THROTTLE_UPLOAD_PER_MINUTE=6000 bench_node $port
 token=$(curl -fsS -XPOST "http://127.0.0.1:$port/v1/auth/signup" -d '{"email":"bench@example.test","password":"bench passphrase"}' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 course=$(curl -fsS -XPOST "http://127.0.0.1:$port/v1/courses" -H "Authorization: Bearer $token" -d '{"title":"Bench"}' |

@@ -13,27 +13,11 @@ done
 if ((${#missing[@]})); then apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; fi
 scripts/build.sh bench
 
-work=$(mktemp -d /tmp/studyforge-bench.XXXXXX)
-chmod 755 "$work"
-export STUDYFORGE_DATA_DIR=$work STUDYFORGE_PRIVATE_POSTGRES_PORT=55491 STUDYFORGE_PRIVATE_NATS_PORT=42291
-unset STUDYFORGE_DATABASE_URL STUDYFORGE_NATS_URL
-bin=$PWD/build/bin/studyforge
-node_pid= redis_pid=
-cleanup() {
-  [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
-  [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null
-  "$bin" stack down >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-while IFS= read -r line; do export "${line?}"; done < <("$bin" stack up --fast)
-
+. bench/stack.sh
+bench_stack jobs 55491 42291
 port=18480
-STUDYFORGE_LISTEN=127.0.0.1:$port STUDYFORGE_ENABLE_PROBE_JOBS=true STUDYFORGE_LOG_LEVEL=warn \
-  STUDYFORGE_LANES_GENERATE_CONCURRENCY=${LANE_CONCURRENCY:-16} STUDYFORGE_REQUEST_WORKERS=8 \
-  "$bin" serve >"$work/node.log" 2>&1 &
-node_pid=$!
-until curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1; do sleep 0.1; done
+STUDYFORGE_ENABLE_PROBE_JOBS=true STUDYFORGE_LANES_GENERATE_CONCURRENCY=${LANE_CONCURRENCY:-16} STUDYFORGE_REQUEST_WORKERS=8 \
+  bench_node $port
 echo "bench admin passphrase" | "$bin" admin create-user bench@example.test --admin >/dev/null
 token=$(curl -fsS -XPOST "http://127.0.0.1:$port/v1/auth/login" \
   -d '{"email":"bench@example.test","password":"bench admin passphrase"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
@@ -41,7 +25,7 @@ token=$(curl -fsS -XPOST "http://127.0.0.1:$port/v1/auth/login" \
 peer=()
 if [ -z "${SKIP_PEER:-}" ]; then  # SKIP_PEER=1: only our side, for quick iterations
   redis-server --port 6399 --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
-  redis_pid=$!
+  bench_pids+=($!)
   sleep 0.5
   /usr/bin/python3 bench/celery_peer.py --redis redis://127.0.0.1:6399/0 --jobs "${JOBS:-10000}" >"$work/celery.json"
   peer=(--peer "$work/celery.json")

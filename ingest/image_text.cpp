@@ -19,7 +19,7 @@ result<document_text> extract_image(const std::string& path, const limits& lim, 
   int dpi = pixGetXRes(gray.get()) >= 70 && pixGetXRes(gray.get()) <= 1200 ? pixGetXRes(gray.get()) : 300;
   if (progress && !progress(0, 1, "OCR page")) return failure(errc::cancelled, "extraction cancelled");
 
-  BOOST_OUTCOME_TRY(engine, ocr_engine::create(ocr.language));
+  BOOST_OUTCOME_TRY(engine, ocr_engine::borrow(ocr.language));
   // Upright first (a photo taken sideways), then straighten the small skew of a scan.
   if (auto rotation = engine->upright_rotation(pack(gray.get(), dpi).image); rotation && *rotation != 0) {
     if (PIX* turned = pixRotateOrth(gray.get(), (360 - *rotation) / 90 % 4)) gray.reset(turned);

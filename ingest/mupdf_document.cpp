@@ -210,7 +210,7 @@ bool run_ocr(fz_context* base, const std::string& path, const char* magic, std::
   auto worker = [&] {
     context_ptr ctx{fz_clone_context(base)};
     document_ref d{ctx.get(), ctx ? open_document(ctx.get(), path.c_str(), magic) : nullptr};
-    auto engine = ocr_engine::create(opts.language);
+    auto engine = ocr_engine::borrow(opts.language);
     for (std::size_t i = next++; i < jobs.size(); i = next++) {
       auto& job = jobs[i];
       if (!stop && d.doc && engine) {

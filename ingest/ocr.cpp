@@ -2,7 +2,10 @@
 
 #include <tesseract/baseapi.h>
 
+#include <map>
+#include <mutex>
 #include <sstream>
+#include <vector>
 
 #include "common/utf8.hpp"
 #include "ingest/text_layout.hpp"
@@ -25,6 +28,44 @@ result<std::unique_ptr<ocr_engine>> ocr_engine::create(const std::string& langua
   e->p_->api.SetPageSegMode(tesseract::PSM_AUTO);
   e->p_->api.SetVariable("debug_file", "/dev/null");  // no chatter on stderr
   return e;
+}
+
+namespace {
+
+constexpr std::size_t idle_per_language = 4;
+
+struct engine_shelf {
+  std::mutex mu;
+  std::map<std::string, std::vector<std::unique_ptr<ocr_engine>>> idle;
+};
+
+// Never destroyed: engines must not be torn down after Tesseract's own statics at exit.
+engine_shelf& shelf() {
+  static auto* s = new engine_shelf;
+  return *s;
+}
+
+}  // namespace
+
+result<engine_lease> ocr_engine::borrow(const std::string& language) {
+  {
+    auto& s = shelf();
+    std::lock_guard lock(s.mu);
+    if (auto& idle = s.idle[language]; !idle.empty()) {
+      engine_lease lease(idle.back().release(), engine_return{language});
+      idle.pop_back();
+      return lease;
+    }
+  }
+  BOOST_OUTCOME_TRY(fresh, create(language));
+  return engine_lease(fresh.release(), engine_return{language});
+}
+
+void engine_return::operator()(ocr_engine* e) const {
+  std::unique_ptr<ocr_engine> owned(e);
+  auto& s = shelf();
+  std::lock_guard lock(s.mu);
+  if (auto& idle = s.idle[language]; idle.size() < idle_per_language) idle.push_back(std::move(owned));
 }
 
 ocr_text ocr_engine::recognize(const gray_image& img) {

@@ -24,10 +24,22 @@ struct ocr_text {
   double confidence = 0;    // Tesseract's mean word confidence, 0..100
 };
 
+class ocr_engine;
+
+// Gives a borrowed engine back to the idle ones of its language.
+struct engine_return {
+  std::string language;
+  void operator()(ocr_engine* e) const;
+};
+using engine_lease = std::unique_ptr<ocr_engine, engine_return>;
+
 class ocr_engine {
  public:
   // `language` names traineddata files, e.g. "eng" or "eng+deu".
   static result<std::unique_ptr<ocr_engine>> create(const std::string& language = "eng");
+  // An idle engine of that language, or a new one. Loading a language model takes about 0.15 s,
+  // so a node keeps a few idle engines between pages, images, frames and jobs.
+  static result<engine_lease> borrow(const std::string& language = "eng");
   ~ocr_engine();
 
   ocr_text recognize(const gray_image& img);

@@ -78,7 +78,7 @@ std::vector<cue> slide_cues(const std::string& path, const video_options& opts, 
   for (const auto& e : fs::directory_iterator(dir, ec)) frames.push_back(e.path());
   std::sort(frames.begin(), frames.end());
   std::vector<cue> out;
-  auto engine = ocr_engine::create(ocr.language);
+  auto engine = ocr_engine::borrow(ocr.language);
   if (r.exit_code != 0 || !engine) return out;
   std::string previous;
   for (std::size_t i = 0; i < frames.size(); ++i) {

@@ -330,4 +330,22 @@ std::string providers_json(const scripted_openai& server, const std::vector<std:
   return list.dump();
 }
 
+nlohmann::json finished_course(user& u, const std::string& filename, const std::string& bytes,
+                               std::chrono::seconds limit, const std::string& title) {
+  auto id = u.call("POST", "/v1/courses", {{"title", title.empty() ? filename : title}}, 201)["id"].get<std::string>();
+  auto r = u.http.upload("/v1/courses/" + id + "/sources?filename=" + filename, bytes);
+  REQUIRE(r);
+  INFO(filename << " -> " << r.value().status << " " << r.value().body);
+  REQUIRE(r.value().status == 202);
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    auto c = u.get("/v1/courses/" + id);
+    std::string status = c["status"];
+    if (status == "ready" || status == "rejected" || status == "failed") return c;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  FAIL(filename << " never finished");
+  return nullptr;
+}
+
 }  // namespace sf::test

@@ -59,6 +59,11 @@ struct user {
 
 nlohmann::json parse(const std::string& s);
 
+// Creates a course titled `title` (the file name when empty), uploads `bytes` as `filename` and
+// waits until the course is ready, rejected or failed; returns it then.
+nlohmann::json finished_course(user& u, const std::string& filename, const std::string& bytes,
+                               std::chrono::seconds limit = std::chrono::seconds(240), const std::string& title = "");
+
 // Collects a course's WebSocket messages until the course reaches an end state.
 struct course_feed {
   nlohmann::json snapshot;

@@ -43,16 +43,9 @@ std::vector<std::string> script_paths(const std::string& html) {
 }
 
 json ready_course(user& u, const std::string& file) {
-  auto id = u.call("POST", "/v1/courses", {{"title", "Mine"}}, 201)["id"].get<std::string>();
-  auto r = u.http.upload("/v1/courses/" + id + "/sources?filename=" + file, fixture(file));
-  REQUIRE(r.value().status == 202);
-  for (int i = 0; i < 600; ++i) {
-    auto c = u.get("/v1/courses/" + id);
-    if (c["status"] == "ready") return c;
-    std::this_thread::sleep_for(100ms);
-  }
-  FAIL("course never ready");
-  return nullptr;
+  auto c = finished_course(u, file, fixture(file));
+  REQUIRE(c["status"] == "ready");
+  return c;
 }
 
 }  // namespace

@@ -11,23 +11,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-json upload_and_wait(user& u, const std::string& file, const std::string& name, std::chrono::seconds limit = 240s) {
-  auto id = u.call("POST", "/v1/courses", {{"title", name}}, 201)["id"].get<std::string>();
-  auto r = u.http.upload("/v1/courses/" + id + "/sources?filename=" + name, file);
-  REQUIRE(r);
-  INFO(name << " -> " << r.value().status << " " << r.value().body);
-  REQUIRE(r.value().status == 202);
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    auto c = u.get("/v1/courses/" + id);
-    std::string status = c["status"];
-    if (status == "ready" || status == "rejected" || status == "failed") return c;
-    std::this_thread::sleep_for(100ms);
-  }
-  FAIL(name << " never finished");
-  return nullptr;
-}
-
 json source_text(user& u, const json& course) {
   return u.get("/v1/courses/" + course["id"].get<std::string>() + "/sources/" +
                course["sources"][0]["id"].get<std::string>() + "/text");
@@ -47,7 +30,7 @@ TEST_CASE("scans and mixed PDFs: native text first, OCR only where needed", "[ex
   node_process node;
   user u(node.endpoint(), "scans");
 
-  auto scan = upload_and_wait(u, fixture("scan_devref_p45.pdf"), "scan.pdf");
+  auto scan = finished_course(u, "scan.pdf", fixture("scan_devref_p45.pdf"));
   INFO(scan.dump());
   REQUIRE(scan["status"] == "ready");
   CHECK(scan["sources"][0]["extraction"]["ocr_pages"] == 1);
@@ -70,7 +53,7 @@ TEST_CASE("scans and mixed PDFs: native text first, OCR only where needed", "[ex
   }
   CHECK(ocr_jobs == (cached ? 0 : 1));
 
-  auto mixed = upload_and_wait(u, fixture("mixed_devref_p30-32.pdf"), "mixed.pdf");
+  auto mixed = finished_course(u, "mixed.pdf", fixture("mixed_devref_p30-32.pdf"));
   INFO(mixed.dump());
   REQUIRE(mixed["status"] == "ready");
   CHECK(mixed["sources"][0]["extraction"]["ocr_pages"] == 1);
@@ -85,11 +68,11 @@ TEST_CASE("images, video, HTML, EPUB and text become study material", "[extracti
   node_process node;
   user u(node.endpoint(), "formats");
 
-  auto image = upload_and_wait(u, fixture("terminal_gnuplot-help.png"), "help.png");
+  auto image = finished_course(u, "help.png", fixture("terminal_gnuplot-help.png"));
   CHECK(image["status"] == "ready");
   CHECK(image["sources"][0]["media_type"] == "image/png");
 
-  auto video = upload_and_wait(u, fixture("gettysburg_opening_subs.mp4"), "lecture.mp4");
+  auto video = finished_course(u, "lecture.mp4", fixture("gettysburg_opening_subs.mp4"));
   REQUIRE(video["status"] == "ready");
   auto segments = source_text(u, video)["pages"];
   CHECK(segments[0]["method"] == "subtitle");
@@ -97,7 +80,7 @@ TEST_CASE("images, video, HTML, EPUB and text become study material", "[extracti
 
   for (const auto& [file, name] : std::vector<std::pair<std::string, std::string>>{
            {"debian-faq_ch7.html", "faq.html"}, {"debian-faq_ch7.epub", "faq.epub"}, {"debian-faq_ch7.txt", "faq.txt"}}) {
-    auto c = upload_and_wait(u, fixture(file), name);
+    auto c = finished_course(u, name, fixture(file));
     INFO(name << ": " << c.dump());
     CHECK(c["status"] == "ready");
     CHECK(source_text(u, c)["pages"][0]["method"] == "native");
@@ -108,11 +91,11 @@ TEST_CASE("adversarial files get a clear answer and the node keeps serving", "[e
   node_process node;
   user u(node.endpoint(), "adversary");
 
-  auto blank = upload_and_wait(u, fixture("no_text_gradient.png"), "blank.png");
+  auto blank = finished_course(u, "blank.png", fixture("no_text_gradient.png"));
   CHECK(blank["status"] == "rejected");
   CHECK(blank["reject_reason"].get<std::string>().rfind("no_text", 0) == 0);
 
-  auto bomb = upload_and_wait(u, fixture("bomb_60000x60000.png"), "bomb.png");
+  auto bomb = finished_course(u, "bomb.png", fixture("bomb_60000x60000.png"));
   CHECK(bomb["status"] == "rejected");
   CHECK(bomb["reject_reason"].get<std::string>().rfind("too_large", 0) == 0);
 
@@ -133,8 +116,8 @@ TEST_CASE("adversarial files get a clear answer and the node keeps serving", "[e
 TEST_CASE("the same file is extracted once, whoever uploads it", "[extraction]") {
   node_process node;
   user first(node.endpoint(), "cache-a"), second(node.endpoint(), "cache-b");
-  auto a = upload_and_wait(first, fixture("terminal_gnuplot-help_rotated.png"), "a.png");
-  auto b = upload_and_wait(second, fixture("terminal_gnuplot-help_rotated.png"), "b.png");
+  auto a = finished_course(first, "a.png", fixture("terminal_gnuplot-help_rotated.png"));
+  auto b = finished_course(second, "b.png", fixture("terminal_gnuplot-help_rotated.png"));
   REQUIRE(a["status"] == "ready");
   REQUIRE(b["status"] == "ready");
   CHECK(source_text(first, a)["pages"] == source_text(second, b)["pages"]);
@@ -155,7 +138,7 @@ TEST_CASE("blocked terms reject material before any generation", "[extraction]")
   node_process node(std::map<std::string, std::string>{{"STUDYFORGE_MODERATION_BLOCKED_TERMS", "score,conceived"},
                                                        {"STUDYFORGE_NATS_NAMESPACE", unique_namespace("blocked")}});
   user u(node.endpoint(), "blocked");
-  auto c = upload_and_wait(u, fixture("gettysburg_opening.srt"), "speech.srt");
+  auto c = finished_course(u, "speech.srt", fixture("gettysburg_opening.srt"));
   CHECK(c["status"] == "rejected");
   CHECK(c["reject_reason"].get<std::string>().rfind("blocked", 0) == 0);
   CHECK(c["materials"].empty());

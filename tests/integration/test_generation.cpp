@@ -25,22 +25,6 @@ std::map<std::string, std::string> provider_env(const std::string& tag, const st
   return runtime_env(unique_namespace(tag), extra);
 }
 
-json course_with(user& u, const std::string& title, const std::string& fixture_name, std::chrono::seconds limit = 120s) {
-  auto id = u.call("POST", "/v1/courses", {{"title", title}}, 201)["id"].get<std::string>();
-  auto r = u.http.upload("/v1/courses/" + id + "/sources?filename=" + fixture_name, fixture(fixture_name));
-  REQUIRE(r);
-  REQUIRE(r.value().status == 202);
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    auto c = u.get("/v1/courses/" + id);
-    std::string status = c["status"];
-    if (status == "ready" || status == "rejected" || status == "failed") return c;
-    std::this_thread::sleep_for(100ms);
-  }
-  FAIL("course never finished");
-  return nullptr;
-}
-
 std::map<std::string, json> materials(user& u, const std::string& course_id) {
   std::map<std::string, json> out;
   auto list = u.get("/v1/courses/" + course_id + "/materials");
@@ -69,7 +53,7 @@ TEST_CASE("a rate-limited provider falls back to the next, items cite the course
   scripted_openai server;
   node_process node(provider_env("fallback", providers_json(server, {"ratelimit", "ok"})));
   user u(node.endpoint(), "fallback");
-  auto c = course_with(u, unique_email("Developer duties"), "devref_p45-47.pdf");
+  auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, unique_email("Developer duties"));
   REQUIRE(c["status"] == "ready");
   auto m = materials(u, c["id"]);
   for (const auto* type : {"summary", "flashcards", "quiz"}) {
@@ -93,7 +77,7 @@ TEST_CASE("every provider down: retried, then failed with the reason", "[generat
   scripted_openai server;
   node_process node(provider_env("down", providers_json(server, {"unavailable"}), {{"STUDYFORGE_JOBS_GENERATE_BACKOFF_S", "0,1"}}));
   user u(node.endpoint(), "down");
-  auto c = course_with(u, unique_email("Nothing answers"), "devref_p45-47.pdf");
+  auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, unique_email("Nothing answers"));
   CHECK(c["status"] == "failed");
   auto m = materials(u, c["id"]);
   CHECK(m["quiz"]["status"] == "failed");
@@ -107,7 +91,7 @@ TEST_CASE("a malformed answer is retried, a schema-violating one is refused", "[
   {
     node_process node(provider_env("flaky", providers_json(server, {"flaky"}), {{"STUDYFORGE_JOBS_GENERATE_BACKOFF_S", "0,0,0"}}));
     user u(node.endpoint(), "flaky");
-    auto c = course_with(u, unique_email("Flaky model"), "devref_p45-47.pdf");
+    auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, unique_email("Flaky model"));
     CHECK(c["status"] == "ready");
     auto jobs = u.get("/v1/jobs");
     int retried = 0;
@@ -117,7 +101,7 @@ TEST_CASE("a malformed answer is retried, a schema-violating one is refused", "[
   {
     node_process node(provider_env("invalid", providers_json(server, {"invalid"})));
     user u(node.endpoint(), "invalid");
-    auto c = course_with(u, unique_email("Junk model"), "devref_p45-47.pdf");
+    auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, unique_email("Junk model"));
     CHECK(c["status"] == "failed");
     auto m = materials(u, c["id"]);
     CHECK(m["quiz"]["error"].get<std::string>().find("usable items") != std::string::npos);
@@ -128,7 +112,7 @@ TEST_CASE("a slow provider times out and the next one answers", "[generation]") 
   scripted_openai server;
   node_process node(provider_env("slow", providers_json(server, {"slow", "ok"}, 1)));
   user u(node.endpoint(), "slow");
-  auto c = course_with(u, unique_email("Slow model"), "devref_p45-47.pdf");
+  auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, unique_email("Slow model"));
   CHECK(c["status"] == "ready");
   CHECK(materials(u, c["id"])["summary"]["provider"] == "scripted-ok");
   CHECK(server.calls("slow") >= 1);
@@ -142,11 +126,11 @@ TEST_CASE("the semantic cache answers repeats without a model call, and stands i
     node_process node(runtime_env(ns, {{"STUDYFORGE_PROVIDERS", providers_json(server, {"ok"})}}));
     user u(node.endpoint(), "cache-a");
     // A document no other generation test uses, so the first answers come from the model.
-    REQUIRE(course_with(u, title, "els-cas-dc-sample.pdf")["status"] == "ready");
+    REQUIRE(finished_course(u, "els-cas-dc-sample.pdf", fixture("els-cas-dc-sample.pdf"), 240s, title)["status"] == "ready");
     REQUIRE(server.calls("ok") == 3);
     // The same request again: answered from the cache.
     user v(node.endpoint(), "cache-b");
-    auto again = course_with(v, title, "els-cas-dc-sample.pdf");
+    auto again = finished_course(v, "els-cas-dc-sample.pdf", fixture("els-cas-dc-sample.pdf"), 240s, title);
     CHECK(again["status"] == "ready");
     CHECK(server.calls("ok") == 3);
     CHECK(materials(v, again["id"])["quiz"]["provider"].get<std::string>().find("cached") != std::string::npos);
@@ -156,7 +140,7 @@ TEST_CASE("the semantic cache answers repeats without a model call, and stands i
     node_process node(runtime_env(ns, {{"STUDYFORGE_PROVIDERS", providers_json(server, {"unavailable"})},
                                        {"STUDYFORGE_GENERATE_CACHE_HIT_SIMILARITY", "1.0"}}));
     user w(node.endpoint(), "cache-c");
-    auto near = course_with(w, title + ", second group", "els-cas-dc-sample.pdf");
+    auto near = finished_course(w, "els-cas-dc-sample.pdf", fixture("els-cas-dc-sample.pdf"), 240s, title + ", second group");
     CHECK(near["status"] == "ready");
     CHECK(materials(w, near["id"])["quiz"]["provider"].get<std::string>().find("near match") != std::string::npos);
   }
@@ -165,7 +149,7 @@ TEST_CASE("the semantic cache answers repeats without a model call, and stands i
 TEST_CASE("twenty identical requests make one material and one job", "[generation]") {
   node_process node(env_map{{"STUDYFORGE_THROTTLE_GENERATE_PER_MINUTE", "6000"}});  // all twenty get through
   user u(node.endpoint(), "idempotent");
-  auto c = course_with(u, "Many clicks", "devref_p45-47.pdf");
+  auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, "Many clicks");
   REQUIRE(c["status"] == "ready");
   std::string course_id = c["id"];
   std::vector<std::future<json>> replies;
@@ -196,7 +180,7 @@ TEST_CASE("twenty identical requests make one material and one job", "[generatio
 TEST_CASE("flashcards export as an Anki package that opens with SQLite", "[generation]") {
   node_process node;
   user u(node.endpoint(), "anki");
-  auto c = course_with(u, "Anki deck", "devref_p45-47.pdf");
+  auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, "Anki deck");
   REQUIRE(c["status"] == "ready");
   auto cards = u.get("/v1/courses/" + c["id"].get<std::string>() + "/materials/flashcards")["content"]["cards"];
   auto r = u.http.request("GET", "/v1/courses/" + c["id"].get<std::string>() + "/materials/flashcards/export?format=apkg");

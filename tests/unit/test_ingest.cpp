@@ -2,6 +2,7 @@
 
 #include "common/utf8.hpp"
 #include "ingest/mupdf_document.hpp"
+#include "ingest/ocr.hpp"
 #include "ingest/sniff.hpp"
 #include "ingest/text_layout.hpp"
 
@@ -83,4 +84,20 @@ TEST_CASE("extraction stops at a checkpoint when asked") {
                               [](int done, int, const char*) { return done < 2; });
   REQUIRE_FALSE(doc);
   CHECK(doc.error().code == sf::errc::cancelled);
+}
+
+TEST_CASE("OCR engines are kept for the next borrower of the same language") {
+  const sf::ingest::ocr_engine* first = nullptr;
+  {
+    auto lease = sf::ingest::ocr_engine::borrow("eng");
+    REQUIRE(lease);
+    first = lease.value().get();
+  }
+  auto again = sf::ingest::ocr_engine::borrow("eng");
+  REQUIRE(again);
+  CHECK(again.value().get() == first);
+  auto second = sf::ingest::ocr_engine::borrow("eng");  // the idle one is taken: a new engine
+  REQUIRE(second);
+  CHECK(second.value().get() != first);
+  CHECK_FALSE(sf::ingest::ocr_engine::borrow("no-such-language"));
 }
