@@ -168,7 +168,17 @@ native_page read_page(const fz_stext_page* st) {
     layout_block block;
     for (const fz_stext_line* l = b->u.t.first_line; l; l = l->next) {
       std::u32string line;
-      for (const fz_stext_char* c = l->first_char; c; c = c->next) line.push_back(static_cast<char32_t>(c->c));
+      const fz_stext_char* prev = nullptr;
+      for (const fz_stext_char* c = l->first_char; c; c = c->next) {
+        // A footnote mark raised or set small against the word it touches ("19Deciding") is a
+        // word of its own.
+        bool apart = prev && prev->c != ' ' && c->c != ' ' &&
+                     (std::abs(c->size - prev->size) > 0.25f * std::max(c->size, prev->size) ||
+                      std::abs(c->origin.y - prev->origin.y) > 0.2f * std::max(c->size, prev->size));
+        if (apart) line.push_back(U' ');
+        line.push_back(static_cast<char32_t>(c->c));
+        prev = c;
+      }
       block.lines.push_back(std::move(line));
     }
     blocks.push_back(std::move(block));
