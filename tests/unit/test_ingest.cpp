@@ -101,3 +101,16 @@ TEST_CASE("OCR engines are kept for the next borrower of the same language") {
   CHECK(second.value().get() != first);
   CHECK_FALSE(sf::ingest::ocr_engine::borrow("no-such-language"));
 }
+
+TEST_CASE("a raised, smaller footnote mark is a word of its own") {
+  // tests/fixtures/src/footnote_marks.txt, made with `mutool create`: "19" set 7 pt and raised
+  // 5 pt against 12 pt text, once after a word and once before one.
+  auto doc = extract_document(SF_FIXTURES_DIR "/footnote_marks.pdf", "application/pdf", {}, {}, {});
+  REQUIRE(doc);
+  REQUIRE(doc.value().pages.size() == 1);
+  const auto& text = doc.value().pages[0].text;
+  INFO(text);
+  CHECK(text.find("bin 19 and more.") != std::string::npos);
+  CHECK(text.find("19 Deciding what goes") != std::string::npos);
+  CHECK(text.find("Binaries go in bin") != std::string::npos);  // same-size letters stay together
+}
