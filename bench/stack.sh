@@ -13,7 +13,8 @@ bench_stack() {
 }
 
 bench_cleanup() {
-  for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  # A killed child makes wait fail; under set -e that would end the cleanup before the stack.
+  for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
   "$bin" stack down >/dev/null 2>&1 || true
   rm -rf "$work"
 }
