@@ -1,3 +1,4 @@
+#include "common/hash.hpp"
 #include "generate/embedding.hpp"
 
 #include <cmath>
@@ -8,14 +9,6 @@
 
 namespace sf::gen {
 namespace {
-
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 void add(embedding& e, std::uint64_t h, float weight) {
   e[h % embedding_dims] += (h >> 63) ? weight : -weight;
@@ -29,8 +22,8 @@ embedding embed(std::string_view text) {
   std::string word;
   auto flush = [&] {
     if (word.empty()) return;
-    add(e, fnv1a(word), 1.0f);
-    if (!previous.empty()) add(e, fnv1a(word, fnv1a(previous + " ")), 0.5f);
+    add(e, fnv1a(word, fnv_basis_v1), 1.0f);
+    if (!previous.empty()) add(e, fnv1a(word, fnv1a(previous + " ", fnv_basis_v1)), 0.5f);
     previous = std::move(word);
     word.clear();
   };

@@ -9,21 +9,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/hash.hpp"
 #include "generate/export_csv.hpp"
 
 namespace sf::gen {
 namespace {
 
 using json = nlohmann::json;
-
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 void put16(std::string& out, std::uint16_t v) {
   out += static_cast<char>(v & 0xFF);
@@ -157,7 +149,7 @@ std::string zip_store(const std::vector<std::pair<std::string, std::string>>& en
 result<std::string> flashcards_apkg(const json& content, const std::string& deck_name, const std::string& guid_seed,
                                     const std::string& work_dir, long long now_s) {
   namespace fs = std::filesystem;
-  auto path = fs::path(work_dir) / ("apkg-" + std::to_string(fnv1a(guid_seed + std::to_string(now_s))) + ".anki2");
+  auto path = fs::path(work_dir) / ("apkg-" + std::to_string(fnv1a(guid_seed + std::to_string(now_s), fnv_basis_v1)) + ".anki2");
   std::error_code ec;
   fs::remove(path, ec);
   sqlite3* raw = nullptr;
@@ -171,8 +163,8 @@ result<std::string> flashcards_apkg(const json& content, const std::string& deck
     return failure(errc::internal, "cannot create the Anki tables");
 
   // Stable ids from the course: re-exports carry the same note type, deck and notes.
-  long long mid = 1'000'000'000'000LL + static_cast<long long>(fnv1a("model:" + guid_seed) % 1'000'000'000'000ULL);
-  long long did = 1'000'000'000'000LL + static_cast<long long>(fnv1a("deck:" + guid_seed) % 1'000'000'000'000ULL);
+  long long mid = 1'000'000'000'000LL + static_cast<long long>(fnv1a("model:" + guid_seed, fnv_basis_v1) % 1'000'000'000'000ULL);
+  long long did = 1'000'000'000'000LL + static_cast<long long>(fnv1a("deck:" + guid_seed, fnv_basis_v1) % 1'000'000'000'000ULL);
   long long now_ms = now_s * 1000;
   json models{{std::to_string(mid), note_type(mid, did, now_s)}};
   json decks{{"1", deck(1, "Default", now_s)}, {std::to_string(did), deck(did, deck_name, now_s)}};
@@ -209,11 +201,11 @@ result<std::string> flashcards_apkg(const json& content, const std::string& deck
   for (const auto& c : content.value("cards", json::array())) {
     std::string front = c.value("front", ""), back = c.value("back", "");
     if (front.empty()) continue;
-    auto h = fnv1a(guid_seed + "\x1f" + front);
+    auto h = card_hash(guid_seed, front);
     long long nid = 1'000'000'000'000LL + static_cast<long long>(h % 1'000'000'000'000ULL);
     std::string guid = std::to_string(h);
-    std::string page = c.contains("citations") && !c["citations"].empty() ? " page_" + std::to_string(c["citations"][0].value("page", 0)) : "";
-    std::string tags = " studyforge" + page + " ";
+    std::string page = card_page_tag(c);
+    std::string tags = " studyforge" + (page.empty() ? "" : " " + page) + " ";
     std::string fields = html_escape(front) + "\x1f" + html_escape(back);
     long long csum = std::stoll(sha1_hex(front).substr(0, 8), nullptr, 16);
     sqlite3_bind_int64(note, 1, nid);

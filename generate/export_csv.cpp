@@ -2,22 +2,14 @@
 
 #include <cstdint>
 
+#include "common/hash.hpp"
+
 namespace sf::gen {
 namespace {
 
-// FNV-1a 64: stable across runs and platforms, enough to tell cards apart.
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 std::string guid_of(const std::string& seed, const std::string& front) {
   static const char* alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  std::uint64_t h = fnv1a(seed + "\x1f" + front);
+  std::uint64_t h = card_hash(seed, front);
   std::string out;
   for (int i = 0; i < 10; ++i) {
     out += alphabet[h % 62];
@@ -26,13 +18,17 @@ std::string guid_of(const std::string& seed, const std::string& front) {
   return out;
 }
 
-std::string citation_tag(const nlohmann::json& card) {
+}  // namespace
+
+std::uint64_t card_hash(const std::string& guid_seed, const std::string& front) {
+  return fnv1a(guid_seed + "\x1f" + front, fnv_basis_v1);
+}
+
+std::string card_page_tag(const nlohmann::json& card) {
   if (!card.contains("citations") || !card["citations"].is_array() || card["citations"].empty()) return "";
   const auto& c = card["citations"][0];
   return c.contains("page") ? "page_" + std::to_string(c["page"].get<int>()) : "";
 }
-
-}  // namespace
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
@@ -52,7 +48,7 @@ std::string flashcards_csv(const nlohmann::json& content, const std::string& dec
   for (const auto& card : content["cards"]) {
     std::string front = card.value("front", ""), back = card.value("back", "");
     out += csv_field(guid_of(guid_seed, front)) + "," + csv_field(front) + "," + csv_field(back) + "," +
-           csv_field("studyforge " + citation_tag(card)) + "\n";
+           csv_field("studyforge " + card_page_tag(card)) + "\n";
   }
   return out;
 }

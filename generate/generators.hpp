@@ -28,6 +28,5 @@ result<nlohmann::json> make_practice_test(const analysis& a, const options& opts
 std::size_t wanted_count(const options& opts, std::size_t fallback, std::size_t limit);
 
 // FNV-1a: the deterministic seed for choices that only need to look arbitrary.
-std::uint64_t stable_hash(std::string_view s);
 
 }  // namespace sf::gen

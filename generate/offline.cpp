@@ -1,3 +1,4 @@
+#include "common/hash.hpp"
 #include "generate/offline.hpp"
 
 #include <algorithm>
@@ -17,15 +18,6 @@ analysis analyse(const corpus& input, const options& opts) {
 std::size_t wanted_count(const options& opts, std::size_t fallback, std::size_t limit) {
   const std::size_t n = opts.count > 0 ? static_cast<std::size_t>(opts.count) : fallback;
   return std::min(n, limit);
-}
-
-std::uint64_t stable_hash(std::string_view s) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (char ch : s) {
-    h ^= static_cast<unsigned char>(ch);
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 result<nlohmann::json> generate_offline(material_type type, const corpus& input, const options& opts) {

@@ -4,6 +4,7 @@
 //   short answer    - a definition card: its front asks, its back answers.
 #include <set>
 
+#include "common/hash.hpp"
 #include "generate/generators.hpp"
 #include "generate/wording.hpp"
 
@@ -23,7 +24,7 @@ std::string fill(const std::string& question, const std::string& term) {
 json true_false(const json& q, bool truth, const wording& w) {
   const auto& options = q["options"];
   std::size_t answer = q["answer_index"].get<std::size_t>();
-  std::size_t other = (answer + 1 + stable_hash(q["question"].get<std::string>()) % 3) % 4;
+  std::size_t other = (answer + 1 + fnv1a(q["question"].get<std::string>()) % 3) % 4;
   std::string statement = fill(q["question"], options[truth ? answer : other]);
   return {{"kind", "true_false"},
           {"question", format(w.true_or_false, {statement})},
@@ -47,7 +48,7 @@ result<json> make_practice_test(const analysis& a, const options& opts) {
     for (const auto& q : quiz.value()["questions"]) {
       // Alternate: every third quiz question becomes a true/false statement.
       if (choice.size() + statements.size() < want && (choice.size() + statements.size()) % 3 == 2)
-        statements.push_back(true_false(q, stable_hash(q["question"].get<std::string>()) % 2 == 0, w));
+        statements.push_back(true_false(q, fnv1a(q["question"].get<std::string>()) % 2 == 0, w));
       else {
         json mc = q;
         mc["kind"] = "multiple_choice";

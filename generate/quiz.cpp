@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "common/hash.hpp"
 #include "generate/citation.hpp"
 #include "generate/cloze.hpp"
 #include "generate/generators.hpp"
@@ -183,9 +184,9 @@ result<nlohmann::json> make_quiz(const analysis& a, const options& opts) {
   std::set<std::size_t> positions;
   for (std::size_t qi = 0; qi < questions.size(); ++qi) {
     auto& q = questions[qi];
-    const std::uint64_t seed = stable_hash(q.prompt);
+    const std::uint64_t seed = fnv1a(q.prompt);
     std::sort(q.distractors.begin(), q.distractors.end(), [](const std::string& x, const std::string& y) {
-      return stable_hash(x) != stable_hash(y) ? stable_hash(x) < stable_hash(y) : x < y;
+      return fnv1a(x) != fnv1a(y) ? fnv1a(x) < fnv1a(y) : x < y;
     });
     std::size_t answer_index = seed % 4;
     // Keep the right answer from sitting at one index throughout.
