@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "common/digest.hpp"
+
 namespace sf::http {
 
 std::optional<std::string> hash_password(const std::string& password) {
@@ -40,12 +42,6 @@ std::string new_token() {
   return std::string(out.data());
 }
 
-std::string token_hash(const std::string& token) {
-  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(token.data()), token.size());
-  std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex{};
-  sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-  return std::string(hex.data());
-}
+std::string token_hash(const std::string& token) { return sha256_hex(token); }
 
 }  // namespace sf::http
