@@ -11,13 +11,27 @@
 
 namespace sf::http {
 
+// `per_second` tokens a second, holding at most `burst`.
+struct bucket_rule {
+  double per_second = 1;
+  double burst = 1;
+};
+
+struct token_bucket {
+  using clock = std::chrono::steady_clock;
+  double tokens = 0;
+  clock::time_point at{};
+
+  // A full bucket.
+  static token_bucket full(const bucket_rule& r, clock::time_point now = clock::now()) { return {r.burst, now}; }
+  // nullopt when a token was taken; otherwise seconds until one is available.
+  std::optional<double> take(const bucket_rule& r, clock::time_point now = clock::now());
+};
+
 class rate_limiter {
  public:
-  using clock = std::chrono::steady_clock;
-  struct rule {
-    double per_second = 1;
-    double burst = 1;
-  };
+  using clock = token_bucket::clock;
+  using rule = bucket_rule;
 
   explicit rate_limiter(std::map<std::string, rule> rules) : rules_(std::move(rules)) {}
 
@@ -25,13 +39,9 @@ class rate_limiter {
   std::optional<double> take(const std::string& scope, const std::string& key, clock::time_point now = clock::now());
 
  private:
-  struct bucket {
-    double tokens = 0;
-    clock::time_point at{};
-  };
   std::map<std::string, rule> rules_;
   std::mutex mu_;
-  std::unordered_map<std::string, bucket> buckets_;
+  std::unordered_map<std::string, token_bucket> buckets_;
 };
 
 }  // namespace sf::http

@@ -225,15 +225,12 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     if (!queued) it->second.seq.on_replay({});  // try again with the next event
   }
 
-  // A token bucket: ws_messages_per_second, with a burst of twice that.
-  bool within_rate() {
-    auto now = std::chrono::steady_clock::now();
+  bool within_rate() { return !rate_.take(message_rule()).has_value(); }
+
+  // ws_messages_per_second, with a burst of twice that.
+  bucket_rule message_rule() const {
     double rate = sh_->opts.ws_messages_per_second;
-    tokens_ = std::min(2 * rate, tokens_ + std::chrono::duration<double>(now - last_).count() * rate);
-    last_ = now;
-    if (tokens_ < 1) return false;
-    tokens_ -= 1;
-    return true;
+    return {rate, 2 * rate};
   }
 
   void send(std::shared_ptr<const std::string> msg) {
@@ -272,8 +269,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
   std::deque<std::shared_ptr<const std::string>> out_;
   std::map<std::string, subscription> subs_;
   bool closing_ = false;
-  double tokens_ = 40;
-  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  token_bucket rate_ = token_bucket::full(message_rule());
 };
 
 // ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include "http/connection_counter.hpp"
 #include "http/event_sequencer.hpp"
 #include "http/message.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/ws_protocol.hpp"
 
 using sf::http::event_sequencer;
@@ -87,4 +88,21 @@ TEST_CASE("WebSocket connections are capped per user and freed on close") {
   c.release("bob");  // a stray release does not go below zero
   CHECK(c.held("bob") == 0);
   CHECK(c.try_acquire("bob"));
+}
+
+TEST_CASE("a token bucket allows its burst, then one token per 1/rate seconds") {
+  using sf::http::token_bucket;
+  const sf::http::bucket_rule rule{2, 3};  // 2 a second, burst 3
+  auto t0 = token_bucket::clock::time_point{} + std::chrono::hours(1);
+  auto b = token_bucket::full(rule, t0);
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(b.take(rule, t0));
+  auto wait = b.take(rule, t0);
+  REQUIRE(wait);
+  CHECK(*wait == Approx(0.5));
+  CHECK_FALSE(b.take(rule, t0 + std::chrono::milliseconds(500)));
+  CHECK(b.take(rule, t0 + std::chrono::milliseconds(500)));
+  // A long pause refills only up to the burst.
+  auto later = t0 + std::chrono::seconds(60);
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(b.take(rule, later));
+  CHECK(b.take(rule, later));
 }
