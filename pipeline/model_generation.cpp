@@ -1,10 +1,10 @@
 #include "pipeline/model_generation.hpp"
 
-#include <sodium.h>
-
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "common/digest.hpp"
 #include "generate/embedding.hpp"
 #include "generate/model_material.hpp"
 #include "generate/provider_chain.hpp"
@@ -16,14 +16,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int context_chunks = 12;
-
-std::string sha256_hex(const std::string& s) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(s.data()), s.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 // Cached content names file contents, not sources: the same file in another course is a hit.
 json map_citations(json content, const std::map<std::string, std::string>& names) {
@@ -93,6 +85,7 @@ result<job_effect> generate_with_model(services& s, const std::string& owner_id,
 
   // The cache: an identical or near-identical request about the same files.
   cache_match best, near;
+  const double usable = std::min(s.cfg.cache_hit_similarity, s.cfg.cache_near_similarity);
   {
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
@@ -100,9 +93,11 @@ result<job_effect> generate_with_model(services& s, const std::string& owner_id,
       gen::embedding emb;
       if (!gen::from_bytes(e.embedding, emb)) continue;
       float sim = e.digest == digest ? 1.0f : gen::cosine(wanted, emb);
+      // Parsing and validating is the expensive part: only for a candidate that could be used.
+      if (sim < usable || sim <= best.similarity) continue;
       auto content = map_citations(json::parse(e.content_json, nullptr, false), to_source);
       if (content.is_discarded() || !gen::validate(type, content, text.pages, gen::grounding::cited)) continue;
-      if (sim > best.similarity) best = {e.id, sim, content, e.provider};
+      best = {e.id, sim, content, e.provider};
     }
   }
   auto use_cached = [&](const cache_match& m, const char* how) -> result<job_effect> {
