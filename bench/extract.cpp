@@ -17,6 +17,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "bench/percentile.hpp"
 #include "common/subprocess.hpp"
 #include "ingest/mupdf_document.hpp"
 #include "ingest/ocr.hpp"
@@ -163,16 +164,11 @@ json ocr_bench(const fs::path& corpus, const fs::path& work) {
     t_cli += seconds_since(t1);
     cli_cer.push_back(cer(truths[i], r.out));
   }
-  auto median = [](std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
   double pages = static_cast<double>(truths.size());
   return {{"pages", truths.size()},
-          {"studyforge", {{"seconds_per_page", t_ours / pages}, {"cer_per_page", ours_cer}, {"median_cer", median(ours_cer)},
+          {"studyforge", {{"seconds_per_page", t_ours / pages}, {"cer_per_page", ours_cer}, {"median_cer", percentile(ours_cer, 0.5)},
                           {"engines", "warm (a node keeps its OCR engines between jobs)"}}},
-          {"tesseract_cli", {{"seconds_per_page", t_cli / pages}, {"cer_per_page", cli_cer}, {"median_cer", median(cli_cer)}}},
+          {"tesseract_cli", {{"seconds_per_page", t_cli / pages}, {"cer_per_page", cli_cer}, {"median_cer", percentile(cli_cer, 0.5)}}},
           {"ratio_time_per_page_vs_cli", (t_ours / pages) / (t_cli / pages)}};
 }
 

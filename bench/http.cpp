@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/percentile.hpp"
 #include "client/client.hpp"
 
 namespace beast = boost::beast;
@@ -40,12 +41,6 @@ struct options {
   std::string token, course, upload;
   int node_pid = 0, rate = 1000, seconds = 10, subscribers = 5000;
 };
-
-double pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
-}
 
 // User + system CPU seconds of a process so far.
 double cpu_seconds(int pid) {
@@ -87,7 +82,7 @@ json fixed_rate(const options& o, const std::string& target, bool auth) {
   for (auto& t : threads) t.join();
   std::vector<double> all;
   for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
-  return {{"target", target}, {"rate_per_s", o.rate}, {"ok", all.size()}, {"p50_ms", pct(all, 0.5)}, {"p99_ms", pct(all, 0.99)}};
+  return {{"target", target}, {"rate_per_s", o.rate}, {"ok", all.size()}, {"p50_ms", percentile(all, 0.5)}, {"p99_ms", percentile(all, 0.99)}};
 }
 
 // The milliseconds since the epoch of an RFC 3339 UTC time with milliseconds.
@@ -212,8 +207,8 @@ json fanout(const options& o) {
           {"kib_per_idle_connection", ready ? static_cast<double>(after - before) / ready : 0},
           {"deliveries", stats.latencies.size()},
           {"events_per_subscriber", ready ? static_cast<double>(stats.latencies.size()) / ready : 0},
-          {"delivery_p50_ms", pct(stats.latencies, 0.5)},
-          {"delivery_p99_ms", pct(stats.latencies, 0.99)},
+          {"delivery_p50_ms", percentile(stats.latencies, 0.5)},
+          {"delivery_p99_ms", percentile(stats.latencies, 0.99)},
           {"burst_node_cpu_s", node_cpu},
           {"burst_client_cpu_s", own_cpu},
           {"node_cpu_us_per_delivery", stats.latencies.empty() ? 0 : node_cpu * 1e6 / static_cast<double>(stats.latencies.size())}};

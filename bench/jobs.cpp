@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/percentile.hpp"
 #include "client/client.hpp"
 
 using clock_type = std::chrono::steady_clock;
@@ -30,13 +31,6 @@ struct options {
   std::string token, database, peer;
   int jobs = 10000, clients = 16, rate = 200, seconds = 10;
 };
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
 
 std::string submit(sf::client::http_client& c, double& ms) {
   auto t0 = clock_type::now();

@@ -25,6 +25,11 @@ std::map<std::string, std::string> provider_env(const std::string& tag, const st
   return runtime_env(unique_namespace(tag), extra);
 }
 
+// A course made from the Developer's Reference excerpt, in its end state.
+json devref_course(user& u, const std::string& title) {
+  return finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, title);
+}
+
 std::map<std::string, json> materials(user& u, const std::string& course_id) {
   std::map<std::string, json> out;
   auto list = u.get("/v1/courses/" + course_id + "/materials");
@@ -53,7 +58,7 @@ TEST_CASE("a rate-limited provider falls back to the next, items cite the course
   scripted_openai server;
   node_process node(provider_env("fallback", providers_json(server, {"ratelimit", "ok"})));
   user u(node.endpoint(), "fallback");
-  auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, unique_email("Developer duties"));
+  auto c = devref_course(u, unique_email("Developer duties"));
   REQUIRE(c["status"] == "ready");
   auto m = materials(u, c["id"]);
   for (const auto* type : {"summary", "flashcards", "quiz"}) {
@@ -77,7 +82,7 @@ TEST_CASE("every provider down: retried, then failed with the reason", "[generat
   scripted_openai server;
   node_process node(provider_env("down", providers_json(server, {"unavailable"}), {{"STUDYFORGE_JOBS_GENERATE_BACKOFF_S", "0,1"}}));
   user u(node.endpoint(), "down");
-  auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, unique_email("Nothing answers"));
+  auto c = devref_course(u, unique_email("Nothing answers"));
   CHECK(c["status"] == "failed");
   auto m = materials(u, c["id"]);
   CHECK(m["quiz"]["status"] == "failed");
@@ -91,7 +96,7 @@ TEST_CASE("a malformed answer is retried, a schema-violating one is refused", "[
   {
     node_process node(provider_env("flaky", providers_json(server, {"flaky"}), {{"STUDYFORGE_JOBS_GENERATE_BACKOFF_S", "0,0,0"}}));
     user u(node.endpoint(), "flaky");
-    auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, unique_email("Flaky model"));
+    auto c = devref_course(u, unique_email("Flaky model"));
     CHECK(c["status"] == "ready");
     auto jobs = u.get("/v1/jobs");
     int retried = 0;
@@ -101,7 +106,7 @@ TEST_CASE("a malformed answer is retried, a schema-violating one is refused", "[
   {
     node_process node(provider_env("invalid", providers_json(server, {"invalid"})));
     user u(node.endpoint(), "invalid");
-    auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, unique_email("Junk model"));
+    auto c = devref_course(u, unique_email("Junk model"));
     CHECK(c["status"] == "failed");
     auto m = materials(u, c["id"]);
     CHECK(m["quiz"]["error"].get<std::string>().find("usable items") != std::string::npos);
@@ -112,7 +117,7 @@ TEST_CASE("a slow provider times out and the next one answers", "[generation]") 
   scripted_openai server;
   node_process node(provider_env("slow", providers_json(server, {"slow", "ok"}, 1)));
   user u(node.endpoint(), "slow");
-  auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, unique_email("Slow model"));
+  auto c = devref_course(u, unique_email("Slow model"));
   CHECK(c["status"] == "ready");
   CHECK(materials(u, c["id"])["summary"]["provider"] == "scripted-ok");
   CHECK(server.calls("slow") >= 1);
@@ -149,7 +154,7 @@ TEST_CASE("the semantic cache answers repeats without a model call, and stands i
 TEST_CASE("twenty identical requests make one material and one job", "[generation]") {
   node_process node(env_map{{"STUDYFORGE_THROTTLE_GENERATE_PER_MINUTE", "6000"}});  // all twenty get through
   user u(node.endpoint(), "idempotent");
-  auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, "Many clicks");
+  auto c = devref_course(u, "Many clicks");
   REQUIRE(c["status"] == "ready");
   std::string course_id = c["id"];
   std::vector<std::future<json>> replies;
@@ -180,7 +185,7 @@ TEST_CASE("twenty identical requests make one material and one job", "[generatio
 TEST_CASE("flashcards export as an Anki package that opens with SQLite", "[generation]") {
   node_process node;
   user u(node.endpoint(), "anki");
-  auto c = finished_course(u, "devref_p45-47.pdf", fixture("devref_p45-47.pdf"), 240s, "Anki deck");
+  auto c = devref_course(u, "Anki deck");
   REQUIRE(c["status"] == "ready");
   auto cards = u.get("/v1/courses/" + c["id"].get<std::string>() + "/materials/flashcards")["content"]["cards"];
   auto r = u.http.request("GET", "/v1/courses/" + c["id"].get<std::string>() + "/materials/flashcards/export?format=apkg");
