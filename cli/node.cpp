@@ -29,6 +29,7 @@ struct node::impl {
   std::unique_ptr<storage::blob_store> blobs;
   std::unique_ptr<messaging::bus> bus;
   std::unique_ptr<gen::provider_chain> providers;
+  std::unique_ptr<gen::embedder> embeddings;
   std::unique_ptr<pipeline::services> services;
   std::unique_ptr<actors::runtime> runtime;
   http::hub hub;
@@ -59,7 +60,9 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
         {pr.name, pr.base_url, pr.api_key, pr.model, std::chrono::seconds(pr.timeout_s), pr.json_schema}));
   p.providers = std::make_unique<gen::provider_chain>(
       std::move(chain), gen::breaker_settings{s.breaker_failures, std::chrono::seconds(s.breaker_open_s)});
-  p.services.reset(new pipeline::services{p.cfg, *p.db, *p.blobs, *p.bus, p.providers.get()});
+  if (const auto& e = s.embeddings)
+    p.embeddings = gen::make_openai_embedder({e->name, e->base_url, e->api_key, e->model, std::chrono::seconds(e->timeout_s)});
+  p.services.reset(new pipeline::services{p.cfg, *p.db, *p.blobs, *p.bus, p.providers.get(), p.embeddings.get()});
   if (!s.providers.empty()) spdlog::info("{} model providers configured; the first is {}", s.providers.size(), s.providers[0].name);
 
   // Events from every node reach this node's WebSocket sessions.

@@ -88,31 +88,47 @@ setter real_in(double settings::*member, double lo, double hi) {
 }
 
 // Keys may come from the environment ("api_key_env"), so settings files hold no secrets.
+std::optional<std::string> parse_provider(const nlohmann::json& p, settings::provider& out) {
+  if (!p.is_object()) return "must list objects";
+  out.name = p.value("name", "");
+  out.base_url = p.value("base_url", "");
+  out.model = p.value("model", "");
+  out.timeout_s = p.value("timeout_s", 60);
+  out.json_schema = p.value("json_schema", true);
+  if (p.contains("api_key_env")) {
+    const char* key = std::getenv(p["api_key_env"].get<std::string>().c_str());
+    if (!key) return "names api_key_env " + p["api_key_env"].get<std::string>() + ", which is not set";
+    out.api_key = key;
+  } else {
+    out.api_key = p.value("api_key", "");
+  }
+  if (out.name.empty() || out.model.empty()) return "needs a name and a model for every provider";
+  if (out.base_url.rfind("http://", 0) != 0 && out.base_url.rfind("https://", 0) != 0)
+    return "needs an http:// or https:// base_url for provider " + out.name;
+  if (out.timeout_s < 1 || out.timeout_s > 600) return "needs timeout_s from 1 to 600 for provider " + out.name;
+  return std::nullopt;
+}
+
 std::optional<std::string> set_providers(settings& s, const std::string& v) {
   auto j = v.empty() ? nlohmann::json::array() : nlohmann::json::parse(v, nullptr, false);
   if (j.is_discarded() || !j.is_array()) return "must be a JSON list of providers";
   s.providers.clear();
   for (const auto& p : j) {
-    if (!p.is_object()) return "must list objects";
     settings::provider out;
-    out.name = p.value("name", "");
-    out.base_url = p.value("base_url", "");
-    out.model = p.value("model", "");
-    out.timeout_s = p.value("timeout_s", 60);
-    out.json_schema = p.value("json_schema", true);
-    if (p.contains("api_key_env")) {
-      const char* key = std::getenv(p["api_key_env"].get<std::string>().c_str());
-      if (!key) return "names api_key_env " + p["api_key_env"].get<std::string>() + ", which is not set";
-      out.api_key = key;
-    } else {
-      out.api_key = p.value("api_key", "");
-    }
-    if (out.name.empty() || out.model.empty()) return "needs a name and a model for every provider";
-    if (out.base_url.rfind("http://", 0) != 0 && out.base_url.rfind("https://", 0) != 0)
-      return "needs an http:// or https:// base_url for provider " + out.name;
-    if (out.timeout_s < 1 || out.timeout_s > 600) return "needs timeout_s from 1 to 600 for provider " + out.name;
+    if (auto problem = parse_provider(p, out)) return problem;
     s.providers.push_back(out);
   }
+  return std::nullopt;
+}
+
+std::optional<std::string> set_embeddings(settings& s, const std::string& v) {
+  s.embeddings.reset();
+  if (v.empty() || v == "null") return std::nullopt;
+  auto j = nlohmann::json::parse(v, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return "must be a JSON object naming one provider, or empty";
+  settings::provider out;
+  if (auto problem = parse_provider(j, out)) return problem;
+  s.embeddings = out;
   return std::nullopt;
 }
 
@@ -211,6 +227,10 @@ std::vector<field> make_fields() {
        "JSON list of OpenAI-compatible providers tried in order: [{\"name\", \"base_url\", \"model\", "
        "\"api_key\" or \"api_key_env\", \"timeout_s\", \"json_schema\"}]; empty: offline only",
        "[]", set_providers},
+      {"embeddings",
+       "one OpenAI-compatible provider whose /v1/embeddings embeds cache requests: {\"name\", \"base_url\", "
+       "\"model\", \"api_key\" or \"api_key_env\", \"timeout_s\"}; empty: the offline embedding",
+       "", set_embeddings},
       {"generate.breaker_failures", "failures in a row that open a provider's circuit", "3",
        int_in(&settings::breaker_failures, 1, 100)},
       {"generate.breaker_open_s", "seconds a provider is skipped once its circuit is open", "30",
@@ -307,7 +327,9 @@ void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::s
   for (auto it = j.begin(); it != j.end(); ++it) {
     std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
     const auto& v = it.value();
-    if (v.is_object()) flatten(v, key, out);
+    const bool record = std::any_of(fields().begin(), fields().end(), [&](const field& f) { return f.key == key; });
+    if (v.is_object() && !record) flatten(v, key, out);
+    else if (v.is_object()) out[key] = v.dump();  // a record setting (embeddings) stays JSON
     else if (v.is_string()) out[key] = v.get<std::string>();
     else if (v.is_array() && std::any_of(v.begin(), v.end(), [](const nlohmann::json& e) { return e.is_object(); }))
       out[key] = v.dump();  // a list of records (providers) stays JSON

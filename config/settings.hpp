@@ -82,6 +82,7 @@ struct settings {
     bool json_schema = true;
   };
   std::vector<provider> providers;  // in order; empty: the offline provider writes everything
+  std::optional<provider> embeddings;  // empty: the offline embedding
   int breaker_failures = 3;
   int breaker_open_s = 30;
   double cache_hit_similarity = 0.97;

@@ -1,23 +1,23 @@
-#include "common/hash.hpp"
 #include "generate/embedding.hpp"
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
+#include "common/hash.hpp"
 #include "generate/text_analysis.hpp"
 
 namespace sf::gen {
 namespace {
 
 void add(embedding& e, std::uint64_t h, float weight) {
-  e[h % embedding_dims] += (h >> 63) ? weight : -weight;
+  e[h % offline_embedding_dims] += (h >> 63) ? weight : -weight;
 }
 
 }  // namespace
 
-embedding embed(std::string_view text) {
-  embedding e{};
+embedding embed_offline(std::string_view text) {
+  embedding e(offline_embedding_dims, 0.0f);
   std::string previous;
   std::string word;
   auto flush = [&] {
@@ -33,29 +33,34 @@ embedding embed(std::string_view text) {
     else flush();
   }
   flush();
-  float norm = 0;
-  for (float v : e) norm += v * v;
-  if (norm > 0) {
-    norm = std::sqrt(norm);
-    for (float& v : e) v /= norm;
-  }
+  normalise(e);
   return e;
 }
 
+void normalise(embedding& e) {
+  double norm = 0;
+  for (float v : e) norm += static_cast<double>(v) * v;
+  if (norm <= 0) return;
+  const auto inv = static_cast<float>(1.0 / std::sqrt(norm));
+  for (float& v : e) v *= inv;
+}
+
 float cosine(const embedding& a, const embedding& b) {
+  if (a.size() != b.size()) return 0;
   float dot = 0;
-  for (std::size_t i = 0; i < embedding_dims; ++i) dot += a[i] * b[i];
+  for (std::size_t i = 0; i < a.size(); ++i) dot += a[i] * b[i];
   return dot;
 }
 
 std::string to_bytes(const embedding& e) {
-  std::string out(sizeof(float) * embedding_dims, '\0');
+  std::string out(sizeof(float) * e.size(), '\0');
   std::memcpy(out.data(), e.data(), out.size());
   return out;
 }
 
 bool from_bytes(std::string_view bytes, embedding& out) {
-  if (bytes.size() != sizeof(float) * embedding_dims) return false;
+  if (bytes.empty() || bytes.size() % sizeof(float) != 0) return false;
+  out.resize(bytes.size() / sizeof(float));
   std::memcpy(out.data(), bytes.data(), bytes.size());
   return true;
 }

@@ -1,20 +1,26 @@
 #pragma once
-// The offline embedding: hashed word unigrams and bigrams (feature hashing with a sign bit),
-// L2-normalised. Cheap, deterministic and good enough to tell "the same request about the
-// same text" from a different one; a provider's /v1/embeddings can replace it.
-#include <array>
+// Embeddings: vectors whose cosine tells "the same request about the same text" from a
+// different one. The offline one hashes word unigrams and bigrams (feature hashing with a sign
+// bit) into 256 dimensions: cheap and deterministic. A provider's /v1/embeddings (see
+// provider.hpp) may replace it; vectors of different models are never compared.
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sf::gen {
 
-inline constexpr std::size_t embedding_dims = 256;
-using embedding = std::array<float, embedding_dims>;
+using embedding = std::vector<float>;
 
-embedding embed(std::string_view text);
-float cosine(const embedding& a, const embedding& b);  // both normalised: a dot product
+inline constexpr std::size_t offline_embedding_dims = 256;
+// Stored next to every vector, so a change of model never compares unlike vectors.
+inline constexpr const char* offline_embedding_model = "offline-hashed-ngrams-256";
 
-std::string to_bytes(const embedding& e);
+embedding embed_offline(std::string_view text);
+void normalise(embedding& e);
+// Both normalised: a dot product. 0 for vectors of different dimensions.
+float cosine(const embedding& a, const embedding& b);
+
+std::string to_bytes(const embedding& e);  // float32, host order
 bool from_bytes(std::string_view bytes, embedding& out);
 
 }  // namespace sf::gen

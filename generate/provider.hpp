@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "generate/embedding.hpp"
 
 namespace sf::gen {
 
@@ -58,5 +59,22 @@ class provider {
       const chat_request& req) = 0;
 };
 using chat_result = boost::outcome_v2::basic_result<chat_reply, provider_error, boost::outcome_v2::policy::terminate>;
+
+struct embedding_reply {
+  embedding vector;  // normalised
+  usage tokens;
+};
+using embedding_result =
+    boost::outcome_v2::basic_result<embedding_reply, provider_error, boost::outcome_v2::policy::terminate>;
+
+// A provider's embedding model (/v1/embeddings).
+class embedder {
+ public:
+  virtual ~embedder() = default;
+  virtual std::string name() const = 0;
+  // Names the vector space: vectors are only compared with vectors of the same model.
+  virtual std::string model_id() const = 0;
+  virtual embedding_result embed(const std::string& text) = 0;
+};
 
 }  // namespace sf::gen

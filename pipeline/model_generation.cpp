@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
 
 #include "common/digest.hpp"
 #include "generate/embedding.hpp"
 #include "generate/model_material.hpp"
+#include "generate/provider.hpp"
 #include "generate/provider_chain.hpp"
 #include "storage/generation.hpp"
 
@@ -60,6 +62,27 @@ gen::corpus retrieve(services& s, const course_text& text, const std::string& qu
   return context;
 }
 
+struct request_embedding {
+  gen::embedding vector;
+  std::string model;
+};
+
+// The configured provider's embedding; when it fails, the offline one, so the cache still
+// answers (from entries the offline model embedded) and generation goes on.
+request_embedding embed_request(services& s, const std::string& owner_id, const std::string& text) {
+  if (s.embeddings) {
+    auto reply = s.embeddings->embed(text);
+    if (reply) {
+      auto conn = s.db.acquire();
+      pqxx::nontransaction tx(*conn);
+      storage::add_usage(tx, owner_id, s.embeddings->name() + " (embeddings)", reply.value().tokens.prompt_tokens, 0);
+      return {std::move(reply.value().vector), s.embeddings->model_id()};
+    }
+    spdlog::warn("embedding the request failed ({}); using the offline embedding", reply.error().message);
+  }
+  return {gen::embed_offline(text), gen::offline_embedding_model};
+}
+
 struct cache_match {
   long long id = 0;
   float similarity = 0;
@@ -79,7 +102,7 @@ result<job_effect> generate_with_model(services& s, const std::string& owner_id,
                                  {"topic", opts.topic}}.dump();
   std::string request_text = request.messages[0].content + "\n" + request.messages[1].content;
   std::string digest = sha256_hex(type_name + "\n" + options_key + "\n" + request_text);
-  auto wanted = gen::embed(request_text);
+  auto wanted = embed_request(s, owner_id, request_text);
   std::map<std::string, std::string> to_sha = text.sha_of, to_source;
   for (const auto& [source, sha] : text.sha_of) to_source[sha] = source;
 
@@ -89,10 +112,9 @@ result<job_effect> generate_with_model(services& s, const std::string& owner_id,
   {
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
-    for (auto& e : storage::cache_candidates(tx, type_name, options_key, 200)) {
+    for (auto& e : storage::cache_candidates(tx, type_name, options_key, wanted.model, digest, 200)) {
       gen::embedding emb;
-      if (!gen::from_bytes(e.embedding, emb)) continue;
-      float sim = e.digest == digest ? 1.0f : gen::cosine(wanted, emb);
+      float sim = e.digest == digest ? 1.0f : gen::from_bytes(e.embedding, emb) ? gen::cosine(wanted.vector, emb) : 0.0f;
       // Parsing and validating is the expensive part: only for a candidate that could be used.
       if (sim < usable || sim <= best.similarity) continue;
       auto content = map_citations(json::parse(e.content_json, nullptr, false), to_source);
@@ -127,8 +149,8 @@ result<job_effect> generate_with_model(services& s, const std::string& owner_id,
   {
     auto conn = s.db.acquire();
     pqxx::nontransaction tx(*conn);
-    storage::cache_store(tx, type_name, options_key, digest, gen::to_bytes(wanted), map_citations(made.content, to_sha).dump(),
-                         reply.value().provider);
+    storage::cache_store(tx, type_name, options_key, digest, wanted.model, gen::to_bytes(wanted.vector),
+                         map_citations(made.content, to_sha).dump(), reply.value().provider);
   }
   return job_effect{material_ready{made.content.dump(), reply.value().provider}};
 }

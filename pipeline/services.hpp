@@ -7,6 +7,7 @@
 
 namespace sf::gen {
 class provider_chain;
+class embedder;
 }
 
 namespace sf::pipeline {
@@ -17,6 +18,7 @@ struct services {
   storage::blob_store& blobs;
   messaging::bus& bus;
   gen::provider_chain* providers = nullptr;  // null or empty: the offline provider writes everything
+  gen::embedder* embeddings = nullptr;       // null: the offline embedding
 };
 
 }  // namespace sf::pipeline

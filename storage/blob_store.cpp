@@ -1,5 +1,7 @@
 #include "storage/blob_store.hpp"
 
+#include "common/digest.hpp"
+
 #include <sodium.h>
 
 #include <array>
@@ -10,16 +12,6 @@
 namespace sf::storage {
 namespace fs = std::filesystem;
 namespace {
-
-std::string to_hex(const unsigned char* p, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 0xF];
-  }
-  return out;
-}
 
 bool is_hex_sha(const std::string& s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -53,7 +45,7 @@ result<blob_info> hash_file(const fs::path& file) {
   }
   std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
   crypto_hash_sha256_final(&st, digest.data());
-  info.sha256 = to_hex(digest.data(), digest.size());
+  info.sha256 = to_hex({reinterpret_cast<const char*>(digest.data()), digest.size()});
   return info;
 }
 

@@ -1,5 +1,6 @@
 #include "storage/generation.hpp"
 
+#include "common/digest.hpp"
 #include "storage/row_reader.hpp"
 
 namespace sf::storage {
@@ -30,34 +31,28 @@ std::vector<scored_chunk> find_chunks(pqxx::transaction_base& tx, const std::vec
 }
 
 std::vector<cache_entry> cache_candidates(pqxx::transaction_base& tx, const std::string& type,
-                                          const std::string& options_key, int limit) {
+                                          const std::string& options_key, const std::string& embedding_model,
+                                          const std::string& digest, int limit) {
   std::vector<cache_entry> out;
-  for (const auto& r : tx.exec_params("select id, digest, encode(embedding, 'hex'), content::text, provider "
-                                      "from generation_cache where type = $1 and options_key = $2 "
-                                      "order by created_at desc limit $3",
-                                      type, options_key, limit)) {
-    // bytea travels as hex here: pqxx 6's binary handling is awkward for raw floats.
-    std::string hex = r[2].as<std::string>(), bytes;
-    bytes.reserve(hex.size() / 2);
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-    out.push_back({r[0].as<long long>(), r[1].as<std::string>(), bytes, r[3].as<std::string>(), r[4].as<std::string>()});
-  }
+  // bytea travels as hex: pqxx 6's binary handling is awkward for raw floats.
+  for (const auto& r : tx.exec_params("(select id, digest, encode(embedding, 'hex'), content::text, provider "
+                                      "from generation_cache where type = $1 and options_key = $2 and embedding_model = $3 "
+                                      "order by created_at desc limit $5) union "
+                                      "(select id, digest, encode(embedding, 'hex'), content::text, provider "
+                                      "from generation_cache where digest = $4 and type = $1 and options_key = $2 "
+                                      "order by created_at desc limit 1)",
+                                      type, options_key, embedding_model, digest, limit))
+    out.push_back({r[0].as<long long>(), r[1].as<std::string>(), from_hex(r[2].as<std::string>()).value_or(""),
+                   r[3].as<std::string>(), r[4].as<std::string>()});
   return out;
 }
 
 void cache_store(pqxx::transaction_base& tx, const std::string& type, const std::string& options_key,
-                 const std::string& digest, const std::string& embedding, const std::string& content_json,
-                 const std::string& provider) {
-  static const char* hexdigits = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(embedding.size() * 2);
-  for (unsigned char c : embedding) {
-    hex += hexdigits[c >> 4];
-    hex += hexdigits[c & 15];
-  }
-  tx.exec_params("insert into generation_cache (type, options_key, digest, embedding, content, provider) "
-                 "values ($1, $2, $3, decode($4, 'hex'), $5::jsonb, $6)",
-                 type, options_key, digest, hex, content_json, provider);
+                 const std::string& digest, const std::string& embedding_model, const std::string& embedding,
+                 const std::string& content_json, const std::string& provider) {
+  tx.exec_params("insert into generation_cache (type, options_key, digest, embedding_model, embedding, content, provider) "
+                 "values ($1, $2, $3, $4, decode($5, 'hex'), $6::jsonb, $7)",
+                 type, options_key, digest, embedding_model, to_hex(embedding), content_json, provider);
 }
 
 void cache_hit(pqxx::transaction_base& tx, long long id) {

@@ -27,11 +27,14 @@ struct cache_entry {
   std::string content_json;
   std::string provider;
 };
+// The newest entries for this type and options embedded by `embedding_model`, and any entry
+// for the identical request (`digest`) whatever embedded it.
 std::vector<cache_entry> cache_candidates(pqxx::transaction_base& tx, const std::string& type,
-                                          const std::string& options_key, int limit);
+                                          const std::string& options_key, const std::string& embedding_model,
+                                          const std::string& digest, int limit);
 void cache_store(pqxx::transaction_base& tx, const std::string& type, const std::string& options_key,
-                 const std::string& digest, const std::string& embedding, const std::string& content_json,
-                 const std::string& provider);
+                 const std::string& digest, const std::string& embedding_model, const std::string& embedding,
+                 const std::string& content_json, const std::string& provider);
 void cache_hit(pqxx::transaction_base& tx, long long id);
 
 void add_usage(pqxx::transaction_base& tx, const std::string& user_id, const std::string& provider,

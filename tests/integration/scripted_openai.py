@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A scripted OpenAI-compatible chat-completions server for the HTTP provider's tests.
+"""A scripted OpenAI-compatible server (chat completions and embeddings) for the HTTP
+provider's tests.
 
 It listens on 127.0.0.1 only and prints its port. The API key picks the behaviour:
   ok          answers from the course text it is sent (every item quotes a real sentence)
@@ -9,7 +10,8 @@ It listens on 127.0.0.1 only and prints its port. The API key picks the behaviou
   invalid     JSON whose items fail the checks (3 options, quotes not in the text)
   slow        answers after 5 seconds
   flaky       malformed on its first call, ok after that
-Every call is appended to --log as a JSON line: {"key", "schema"}.
+/v1/embeddings answers 64 dimensions of hashed words (any key but the failing ones).
+Every call is appended to --log as a JSON line: {"key", "schema"} ("embeddings" for those).
 """
 import argparse
 import json
@@ -17,6 +19,7 @@ import re
 import sys
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
@@ -81,6 +84,14 @@ def answer(schema, prompt, count):
     return {"questions": questions}
 
 
+def embedding_of(text):
+    vector = [0.0] * 64
+    for word in re.findall(r"\w+", text.lower()):
+        h = zlib.crc32(word.encode())
+        vector[h % 64] += 1.0 if (h >> 31) & 1 else -1.0
+    return vector
+
+
 def invalid(schema):
     return {"questions": [{"question": "Which?", "options": ["a", "b", "c"], "answer_index": 5, "explanation": "x",
                            "quote": "This sentence is nowhere in the course text at all.", "page": 1}],
@@ -105,7 +116,8 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         req = json.loads(self.rfile.read(length) or b"{}")
         key = self.headers.get("Authorization", "").replace("Bearer ", "")
-        schema = req.get("response_format", {}).get("json_schema", {}).get("name", "json")
+        embeddings = self.path.endswith("/embeddings")
+        schema = "embeddings" if embeddings else req.get("response_format", {}).get("json_schema", {}).get("name", "json")
         with LOCK:
             CALLS[key] = CALLS.get(key, 0) + 1
             n = CALLS[key]
@@ -117,6 +129,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(503, {"error": {"message": "overloaded"}})
         if key == "slow":
             time.sleep(5)
+        if embeddings:
+            text = req["input"]
+            return self.reply(200, {"object": "list", "model": req.get("model", "scripted"),
+                                    "data": [{"object": "embedding", "index": 0, "embedding": embedding_of(text)}],
+                                    "usage": {"prompt_tokens": len(text) // 4, "total_tokens": len(text) // 4}})
         prompt = req["messages"][-1]["content"]
         count = 6
         m = re.search(r"Write (\d+) ", req["messages"][0]["content"])

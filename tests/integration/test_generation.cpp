@@ -151,6 +151,47 @@ TEST_CASE("the semantic cache answers repeats without a model call, and stands i
   }
 }
 
+TEST_CASE("a provider's embeddings key the cache; when they fail the offline embedding stands in", "[generation]") {
+  scripted_openai server;
+  auto ns = unique_namespace("embed");
+  const auto title = unique_email("Embedded course");
+  auto embeddings = [&](const std::string& key) {
+    return json{{"name", "scripted-embed"}, {"base_url", server.base_url()}, {"model", "hash-64"}, {"api_key", key}}.dump();
+  };
+  {
+    node_process node(runtime_env(ns, {{"STUDYFORGE_PROVIDERS", providers_json(server, {"ok"})},
+                                       {"STUDYFORGE_EMBEDDINGS", embeddings("embed")}}));
+    user u(node.endpoint(), "embed-a");
+    REQUIRE(devref_course(u, title)["status"] == "ready");
+    CHECK(server.calls("ok") == 3);
+    CHECK(server.calls("embed") == 3);  // one request embedding per material
+    auto me = u.get("/v1/me");
+    CHECK(me["usage"]["today"]["scripted-embed (embeddings)"]["calls"] == 3);
+    CHECK(me["usage"]["today"]["scripted-embed (embeddings)"]["prompt_tokens"].get<long long>() > 0);
+
+    // The same request, embedded by the same model: the cache answers.
+    user v(node.endpoint(), "embed-b");
+    auto again = devref_course(v, title);
+    CHECK(again["status"] == "ready");
+    CHECK(server.calls("ok") == 3);
+    CHECK(server.calls("embed") == 6);
+    CHECK(materials(v, again["id"])["summary"]["provider"].get<std::string>().find("cached") != std::string::npos);
+  }
+  {
+    // The embeddings endpoint is down: generation goes on with the offline embedding.
+    node_process node(runtime_env(ns, {{"STUDYFORGE_PROVIDERS", providers_json(server, {"ok"})},
+                                       {"STUDYFORGE_EMBEDDINGS", embeddings("unavailable")},
+                                       // Other tests' offline-embedded answers about this file must not answer.
+                                       {"STUDYFORGE_GENERATE_CACHE_HIT_SIMILARITY", "1.0"}}));
+    user w(node.endpoint(), "embed-c");
+    auto course = devref_course(w, title + ", embeddings down");
+    CHECK(course["status"] == "ready");
+    CHECK(server.calls("ok") == 6);
+    CHECK(materials(w, course["id"])["quiz"]["provider"] == "scripted-ok");
+    CHECK_FALSE(w.get("/v1/me")["usage"]["today"].contains("scripted-embed (embeddings)"));
+  }
+}
+
 TEST_CASE("twenty identical requests make one material and one job", "[generation]") {
   node_process node(env_map{{"STUDYFORGE_THROTTLE_GENERATE_PER_MINUTE", "6000"}});  // all twenty get through
   user u(node.endpoint(), "idempotent");

@@ -57,3 +57,22 @@ TEST_CASE("every key is described with its environment name") {
   CHECK(text.find("STUDYFORGE_LANES_CHAT_CONCURRENCY") != std::string::npos);
   CHECK(text.find("STUDYFORGE_DATA_DIR") != std::string::npos);
 }
+
+TEST_CASE("an embeddings provider is one record, in the file or the environment") {
+  auto from_file = load(R"({"embeddings": {"name": "local", "base_url": "http://127.0.0.1:1/v1", "model": "nomic"}})", {});
+  REQUIRE(from_file);
+  REQUIRE(from_file.value().embeddings);
+  CHECK(from_file.value().embeddings->model == "nomic");
+  CHECK(from_file.value().embeddings->timeout_s == 60);
+
+  auto from_env = load("", {{"STUDYFORGE_EMBEDDINGS", R"({"name": "e", "base_url": "https://x/v1", "model": "m", "timeout_s": 5})"}});
+  REQUIRE(from_env);
+  REQUIRE(from_env.value().embeddings);
+  CHECK(from_env.value().embeddings->timeout_s == 5);
+
+  CHECK_FALSE(load("", {}).value().embeddings);
+  auto no_url = load(R"({"embeddings": {"name": "e", "model": "m"}})", {});
+  REQUIRE_FALSE(no_url);
+  CHECK(no_url.error().message.find("embeddings") != std::string::npos);
+  REQUIRE_FALSE(load("", {{"STUDYFORGE_EMBEDDINGS", "[1, 2]"}}));
+}

@@ -4,7 +4,9 @@
 #include <vector>
 
 #include "common/utf8.hpp"
+#include "common/digest.hpp"
 #include "generate/document.hpp"
+#include "generate/embedding.hpp"
 #include "generate/material.hpp"
 #include "generate/text_analysis.hpp"
 
@@ -129,4 +131,39 @@ TEST_CASE("paragraphs with broken UTF-8 are left out, so every quote can be stor
   const document doc = read_document(c);
   REQUIRE(doc.sentences.size() == 1);
   CHECK(doc.str(doc.sentences[0]) == "A valid paragraph about packages comes first.");
+}
+
+TEST_CASE("the offline embedding tells a reworded request from a different one") {
+  const std::string request = "Write 10 quiz questions about the Debian release process, the stable release managers "
+                              "and how uploads reach the testing distribution after migration.";
+  const auto a = embed_offline(request);
+  const auto b = embed_offline(request + " Course: second group.");
+  const auto c = embed_offline("Photosynthesis turns light, water and carbon dioxide into sugar in the chloroplast.");
+  REQUIRE(a.size() == offline_embedding_dims);
+  CHECK(cosine(a, a) == Approx(1.0f));
+  CHECK(cosine(a, b) > 0.85f);
+  CHECK(cosine(a, c) < 0.3f);
+  CHECK(embed_offline(request) == a);  // deterministic
+}
+
+TEST_CASE("embeddings of different sizes are never similar, and survive storage") {
+  embedding small{0.6f, 0.8f};
+  CHECK(cosine(small, embed_offline("anything")) == 0.0f);
+  embedding back;
+  REQUIRE(from_bytes(to_bytes(small), back));
+  CHECK(back == small);
+  CHECK_FALSE(from_bytes("abc", back));
+  CHECK_FALSE(from_bytes("", back));
+  embedding raw{3.0f, 4.0f};
+  normalise(raw);
+  CHECK(raw[0] == Approx(0.6f));
+}
+
+TEST_CASE("hex encoding round-trips and refuses what is not hex") {
+  const std::string bytes("\x00\x01\xfe\xff", 4);
+  CHECK(sf::to_hex(bytes) == "0001feff");
+  CHECK(sf::from_hex("0001feff") == bytes);
+  CHECK_FALSE(sf::from_hex("0g"));
+  CHECK_FALSE(sf::from_hex("abc"));
+  CHECK(sf::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
