@@ -70,11 +70,10 @@ std::optional<cloze> make_cloze(const document& doc, const term& t, const occurr
   return c;
 }
 
-std::vector<cloze_choice> cloze_choices(const document& doc, const term_index& terms, std::size_t per_sentence) {
+std::vector<cloze_choice> cloze_choices(const document& doc, const term_index& terms, std::size_t per_sentence, level l) {
   std::vector<std::vector<cloze_choice>> by_sentence(doc.sentences.size());
   const std::size_t limit = std::min(candidate_terms, terms.terms.size());
   if (limit == 0) return {};
-  const double top = std::max(1e-9, terms.terms.front().score);
   for (std::size_t ti = 0; ti < limit; ++ti) {
     const term& t = terms.terms[ti];
     for (const auto& o : t.occurrences) {
@@ -90,7 +89,7 @@ std::vector<cloze_choice> cloze_choices(const document& doc, const term_index& t
       auto& list = by_sentence[o.sentence];
       if (list.size() >= per_sentence) continue;
       if (std::any_of(list.begin(), list.end(), [&](const cloze_choice& c) { return c.term == ti; })) continue;
-      list.push_back({ti, o, s.salience * s.quality * (0.4 + 0.6 * t.score / top)});
+      list.push_back({ti, o, s.salience * s.quality * terms.weight(t, l)});
     }
   }
   std::vector<cloze_choice> out;

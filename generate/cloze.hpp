@@ -25,7 +25,8 @@ struct cloze_choice {
 
 // Sentences fit for a cloze (complete, readable, not too long) and the terms worth blanking
 // in each, at most `per_sentence` per sentence, best first.
-std::vector<cloze_choice> cloze_choices(const document& doc, const term_index& terms, std::size_t per_sentence);
+// Scores weigh terms for the difficulty `l` (see term_weight).
+std::vector<cloze_choice> cloze_choices(const document& doc, const term_index& terms, std::size_t per_sentence, level l);
 
 // True unless `t` is a lone lower-case English word never used as the head of a noun phrase
 // (an adjective or a verb, most likely).

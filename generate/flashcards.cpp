@@ -175,18 +175,18 @@ result<nlohmann::json> make_flashcards(const analysis& a, const options& opts) {
 
   std::vector<card> cards;
   std::vector<pick> candidates;
-  const double top_term = a.terms.terms.empty() ? 1.0 : std::max(1e-9, a.terms.terms.front().score);
+  const level difficulty = level_of(opts.difficulty);
   for (std::size_t si = 0; si < doc.sentences.size(); ++si) {
     const sentence& s = doc.sentences[si];
     if (!fit_for_item(s)) continue;
     auto c = definition_card(doc, a.terms, si, w, language == doc.lang);
     if (!c) continue;
     const term* known = a.terms.find(c->subject);
-    const double term_factor = known ? 0.7 + 0.6 * known->score / top_term : 0.5;
+    const double term_factor = known ? 0.3 + a.terms.weight(*known, difficulty) : 0.5;
     candidates.push_back({si, definition_weight * s.salience * s.quality * term_factor, cards.size()});
     cards.push_back(std::move(*c));
   }
-  for (const auto& choice : cloze_choices(doc, a.terms, 2)) {
+  for (const auto& choice : cloze_choices(doc, a.terms, 2, difficulty)) {
     const term& t = a.terms.terms[choice.term];
     auto cz = make_cloze(doc, t, choice.where);
     if (!cz) continue;

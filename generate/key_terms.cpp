@@ -232,10 +232,25 @@ term_index extract_terms(const document& doc) {
   std::sort(index.terms.begin(), index.terms.end(), [](const term& a, const term& b) {
     return a.score != b.score ? a.score > b.score : a.key < b.key;
   });
-  for (std::size_t i = 0; i < index.terms.size(); ++i) index.by_key.emplace(index.terms[i].key, i);
+  for (std::size_t i = 0; i < index.terms.size(); ++i) {
+    index.by_key.emplace(index.terms[i].key, i);
+    index.max_count = std::max(index.max_count, index.terms[i].count);
+  }
   for (const auto& [w, f] : words)
     index.word_weight.emplace(w, std::log(1.0 + static_cast<double>(f.first)) * idf(doc.units, f.second));
   return index;
+}
+
+double term_index::weight(const term& t, level l) const {
+  const double share = terms.empty() ? 0.0 : t.score / std::max(1e-9, terms.front().score);
+  const double relevance = 0.4 + 0.6 * share;
+  const double familiarity = std::log(1.0 + static_cast<double>(t.count)) / std::log(1.0 + static_cast<double>(max_count));
+  switch (l) {
+    case level::easy: return relevance * std::pow(0.2 + 0.8 * familiarity, 2.0);
+    case level::hard: return relevance * std::pow(1.0 - 0.8 * familiarity, 2.0);
+    case level::medium: break;
+  }
+  return relevance;
 }
 
 }  // namespace sf::gen

@@ -33,10 +33,16 @@ struct term_index {
   // TF-IDF weight of each content word, the document's centroid for sentence ranking.
   std::unordered_map<std::string, double> word_weight;
 
+  std::size_t max_count = 1;  // occurrences of the most frequent term
+
   const term* find(const std::string& key) const {
     auto it = by_key.find(key);
     return it == by_key.end() ? nullptr : &terms[it->second];
   }
+  // How much `t` is worth asking about at difficulty `l`, 0..1: its score against the top
+  // term's, tilted towards familiar (frequent) terms for easy items and towards rare ones
+  // for hard items.
+  double weight(const term& t, level l) const;
 };
 
 term_index extract_terms(const document& doc);

@@ -34,4 +34,13 @@ std::optional<material_type> parse_material_type(std::string_view name) {
   return std::nullopt;
 }
 
+level level_of(std::string_view difficulty) {
+  const std::string low = text::lower(difficulty);
+  for (std::string_view w : {"easy", "beginner", "basic", "introductory", "elementary", "leicht", "einfach"})
+    if (low.find(w) != std::string::npos) return level::easy;
+  for (std::string_view w : {"hard", "advanced", "expert", "difficult", "challenging", "schwer", "fortgeschritten"})
+    if (low.find(w) != std::string::npos) return level::hard;
+  return level::medium;
+}
+
 }  // namespace sf::gen

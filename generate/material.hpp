@@ -36,6 +36,10 @@ struct corpus {
   std::vector<source_page> pages;
 };
 
+// How hard the items should be: the `difficulty` option's usual words; medium otherwise.
+enum class level { easy, medium, hard };
+level level_of(std::string_view difficulty);
+
 struct options {
   int count = 0;  // items wanted (cards, questions, summary sentences); 0 = the type's default
   std::string difficulty;

@@ -84,9 +84,12 @@ bool overlapping(const option_form& a, const option_form& b) {
 // Three terms that could stand in the blank: same length in words, same capitalisation and
 // number, similar length, found near the question's page; none overlapping the answer.
 // `used` counts earlier questions' distractors, to vary them; the chosen ones are added.
+// Harder questions draw their wrong options from the question's own pages, easier ones from
+// elsewhere in the document.
 std::optional<std::array<std::string, 3>> distractors_for(const analysis& a, const std::vector<option_form>& forms,
                                                           const term& answer, std::string_view answer_text,
-                                                          const sentence& s, std::map<std::size_t, int>& used) {
+                                                          const sentence& s, level l, std::map<std::size_t, int>& used) {
+  const double near_bonus = l == level::easy ? -0.5 : l == level::hard ? 3.0 : 1.5;
   const document& doc = a.doc;
   const option_form answer_form(answer_text);
   const std::string sentence_low = text::lower(doc.str(s));
@@ -108,7 +111,7 @@ std::optional<std::array<std::string, 3>> distractors_for(const analysis& a, con
     const double ratio = static_cast<double>(t.surface.size()) / answer_len;
     v += ratio >= 0.6 && ratio <= 1.6 ? 1.0 : -1.0;
     v += plural_looking(t.key) == plural_looking(answer.key) ? 0.5 : 0.0;
-    v += occurs_near(doc, t, s.page) ? 1.5 : 0.0;
+    v += occurs_near(doc, t, s.page) ? near_bonus : 0.0;
     v += 0.5 * t.score / top;
     // The same wrong options in every question teach the student to skip them.
     if (auto u = used.find(i); u != used.end()) v -= 2.0 * u->second;
@@ -146,7 +149,7 @@ result<nlohmann::json> make_quiz(const analysis& a, const options& opts) {
   if (usable == 0)
     return failure(errc::invalid_value, "The text has no complete, readable sentence, so no quiz can be made from it.");
 
-  const auto choices = cloze_choices(doc, a.terms, 2);
+  const auto choices = cloze_choices(doc, a.terms, 2, level_of(opts.difficulty));
   std::vector<pick> candidates;
   for (std::size_t i = 0; i < choices.size(); ++i) candidates.push_back({choices[i].where.sentence, choices[i].score, i});
 
@@ -165,7 +168,7 @@ result<nlohmann::json> make_quiz(const analysis& a, const options& opts) {
     if (answers.contains(t.key) || sentences.contains(p.sentence)) return false;
     auto cz = make_cloze(doc, t, choice.where);
     if (!cz || prompts.contains(cz->prompt)) return false;
-    auto d = distractors_for(a, forms, t, cz->answer, doc.sentences[p.sentence], distractor_use);
+    auto d = distractors_for(a, forms, t, cz->answer, doc.sentences[p.sentence], level_of(opts.difficulty), distractor_use);
     if (!d) return false;
     answers.insert(t.key);
     sentences.insert(p.sentence);

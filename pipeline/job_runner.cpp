@@ -114,7 +114,9 @@ result<job_effect> outline_from_topic(services& s, const std::string& owner_id, 
   return job_effect{material_ready{gen::manual_outline(topic, opts).dump(), "manual"}};
 }
 
-gen::options read_options(const std::string& options_json, gen::material_type type, const config::settings& cfg) {
+// The request's options; the course's difficulty and language where the request names none.
+gen::options read_options(const std::string& options_json, gen::material_type type, const config::settings& cfg,
+                          const storage::course_record& course) {
   gen::options o;
   auto j = nlohmann::json::parse(options_json, nullptr, false);
   if (j.is_object()) {
@@ -123,6 +125,8 @@ gen::options read_options(const std::string& options_json, gen::material_type ty
     o.language = j.value("language", "");
     o.topic = j.value("topic", "");
   }
+  if (o.difficulty.empty()) o.difficulty = course.difficulty.value_or("");
+  if (o.language.empty()) o.language = course.language.value_or("");
   if (o.count <= 0) {
     o.count = type == gen::material_type::flashcards ? cfg.flashcards_count
               : type == gen::material_type::summary ? cfg.summary_sentences
@@ -135,17 +139,17 @@ result<job_effect> run_generate(services& s, const storage::job_record& job, job
   course_text text;
   auto& input = text.pages;
   storage::material_record material;
-  std::string topic;
+  storage::course_record course;
   {
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
     auto m = storage::find_material_by_id(tx, job.material_id.value_or(""));
-    auto course = storage::find_course_by_id(tx, job.course_id.value_or(""));
-    if (!m || !course) return failure(errc::not_found, "the material of this job no longer exists");
+    auto found = storage::find_course_by_id(tx, job.course_id.value_or(""));
+    if (!m || !found) return failure(errc::not_found, "the material of this job no longer exists");
     material = *m;
-    input.title = course->title;
-    topic = course->topic.value_or("");
-    for (const auto& src : storage::list_sources(tx, course->id)) {
+    course = *found;
+    input.title = course.title;
+    for (const auto& src : storage::list_sources(tx, course.id)) {
       if (src.status != "extracted") continue;
       text.sha_of[src.id] = src.sha256;
       for (auto& p : storage::load_pages(tx, src.sha256)) input.pages.push_back({src.id, p.page, std::move(p.text)});
@@ -154,8 +158,9 @@ result<job_effect> run_generate(services& s, const storage::job_record& job, job
   if (!ctx.checkpoint(10, "writing " + material.type)) return failure(errc::cancelled, "stopped");
   auto type = gen::parse_material_type(material.type);
   if (!type) return failure(errc::invalid_value, "unknown material type " + material.type);
-  auto opts = read_options(material.options_json, *type, s.cfg);
+  auto opts = read_options(material.options_json, *type, s.cfg, course);
   // A course from a topic alone: its outline before any source exists.
+  const std::string topic = course.topic.value_or("");
   if (input.pages.empty() && *type == gen::material_type::outline && !topic.empty())
     return outline_from_topic(s, job.owner_id, topic, opts);
   if (s.providers && !s.providers->empty()) return generate_with_model(s, job.owner_id, *type, opts, text, ctx);

@@ -167,6 +167,43 @@ TEST_CASE("quiz answers are in the cited text and the options are distinct") {
   CHECK(generate(material_type::quiz, fixture(), 4)["questions"].size() == 4);
 }
 
+TEST_CASE("difficulty steers the quiz: easy asks for central terms, hard for specific ones") {
+  std::string all;
+  for (const auto& p : fixture().pages) all += lower(p.text) + "\n";
+  auto occurrences = [&](const std::string& term) {
+    std::size_t n = 0;
+    for (auto at = all.find(lower(term)); at != std::string::npos; at = all.find(lower(term), at + 1)) ++n;
+    return n;
+  };
+  auto quiz_at = [&](const std::string& difficulty) {
+    options o;
+    o.difficulty = difficulty;
+    auto r = generate_offline(material_type::quiz, fixture(), o);
+    REQUIRE(r.has_value());
+    REQUIRE(validate(material_type::quiz, r.value(), fixture()).has_value());
+    return r.value()["questions"];
+  };
+  auto mean_answer_frequency = [&](const json& questions) {
+    double sum = 0;
+    for (const auto& q : questions) sum += static_cast<double>(occurrences(q["options"][q["answer_index"].get<std::size_t>()]));
+    return sum / static_cast<double>(questions.size());
+  };
+  const json easy = quiz_at("easy"), medium = quiz_at(""), hard = quiz_at("Advanced");
+  const double f_easy = mean_answer_frequency(easy), f_medium = mean_answer_frequency(medium), f_hard = mean_answer_frequency(hard);
+  INFO("mean occurrences of the answers: easy " << f_easy << ", medium " << f_medium << ", hard " << f_hard);
+  CHECK(f_easy > f_medium);
+  CHECK(f_medium > f_hard);
+  CHECK(easy.dump() != hard.dump());
+  options easy_cards, hard_cards;
+  easy_cards.difficulty = "beginner";
+  hard_cards.difficulty = "expert";
+  CHECK(generate_offline(material_type::flashcards, fixture(), easy_cards).value().dump() !=
+        generate_offline(material_type::flashcards, fixture(), hard_cards).value().dump());
+  CHECK(level_of("Beginner") == level::easy);
+  CHECK(level_of("intermediate") == level::medium);
+  CHECK(level_of("hard") == level::hard);
+}
+
 TEST_CASE("outline follows the chapter's headings") {
   const json chapters = generate(material_type::outline, fixture())["chapters"];
   std::vector<std::string> titles;
