@@ -5,25 +5,22 @@
 #include <cstring>
 
 #include "common/hash.hpp"
+#include "generate/stopwords.hpp"
 #include "generate/text_analysis.hpp"
 
 namespace sf::gen {
-namespace {
 
-void add(embedding& e, std::uint64_t h, float weight) {
-  e[h % offline_embedding_dims] += (h >> 63) ? weight : -weight;
-}
-
-}  // namespace
-
-embedding embed_offline(std::string_view text) {
-  embedding e(offline_embedding_dims, 0.0f);
+void for_each_feature(std::string_view text, bool content_only, const std::function<void(const std::string&, float)>& f) {
   std::string previous;
   std::string word;
   auto flush = [&] {
     if (word.empty()) return;
-    add(e, fnv1a(word, fnv_basis_v1), 1.0f);
-    if (!previous.empty()) add(e, fnv1a(word, fnv1a(previous + " ", fnv_basis_v1)), 0.5f);
+    if (content_only && (text::is_stopword(word, text::language::en) || text::is_stopword(word, text::language::de))) {
+      word.clear();
+      return;
+    }
+    f(word, 1.0f);
+    if (!previous.empty()) f(previous + " " + word, 0.5f);
     previous = std::move(word);
     word.clear();
   };
@@ -33,6 +30,14 @@ embedding embed_offline(std::string_view text) {
     else flush();
   }
   flush();
+}
+
+embedding embed_offline(std::string_view text) {
+  embedding e(offline_embedding_dims, 0.0f);
+  for_each_feature(text, false, [&](const std::string& feature, float weight) {
+    const std::uint64_t h = fnv1a(feature, fnv_basis_v1);
+    e[h % offline_embedding_dims] += (h >> 63) ? weight : -weight;
+  });
   normalise(e);
   return e;
 }

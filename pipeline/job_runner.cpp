@@ -27,6 +27,13 @@ ingest::moderation_rules moderation_rules(const config::settings& c) {
           c.blocked_terms};
 }
 
+std::vector<storage::chunk_record> chunk_records(const ingest::document_text& d) {
+  std::vector<storage::chunk_record> out;
+  for (auto& c : ingest::make_chunks(d))
+    out.push_back({c.ordinal, c.page_start, c.page_end, c.heading, c.text});
+  return out;
+}
+
 ingest::extract_settings extraction_settings(const config::settings& c, bool with_ocr) {
   ingest::extract_settings x;
   x.lim.max_pages = c.max_pdf_pages;
@@ -50,7 +57,7 @@ result<job_effect> run_extraction(services& s, const storage::job_record& job, j
   storage::source_record source;
   {
     auto conn = s.db.acquire();
-    pqxx::read_transaction tx(*conn);
+    pqxx::work tx(*conn);
     auto found = storage::find_source(tx, job.course_id.value_or(""), job.source_id.value_or(""));
     if (!found) return failure(errc::not_found, "the source of this job no longer exists");
     source = *found;
@@ -62,6 +69,11 @@ result<job_effect> run_extraction(services& s, const storage::job_record& job, j
         doc.pages.push_back({p.page, p.method, std::move(p.text), p.confidence.value_or(-1), p.start_seconds.value_or(-1)});
       ingest::tally(doc);
       if (auto reason = ingest::moderate(doc, moderation_rules(s.cfg))) return job_effect{source_rejected{*reason}};
+      // Text extracted before chunking existed gets its chunks now, for retrieval.
+      if (!storage::has_chunks(tx, source.sha256)) {
+        storage::save_chunks(tx, source.sha256, chunk_records(doc));
+        tx.commit();
+      }
       return job_effect{extracted{*cached, true}};
     }
   }
@@ -87,11 +99,9 @@ result<job_effect> run_extraction(services& s, const storage::job_record& job, j
   pages.reserve(d.pages.size());
   auto opt = [](double v) { return v >= 0 ? std::optional<double>(v) : std::nullopt; };
   for (const auto& p : d.pages) pages.push_back({p.page, p.method, p.text, opt(p.ocr_confidence), opt(p.start_seconds)});
-  std::vector<storage::chunk_record> chunks;
-  for (auto& c : ingest::make_chunks(d)) chunks.push_back({c.ordinal, c.page_start, c.page_end, c.heading, c.text});
   auto conn = s.db.acquire();
   pqxx::work tx(*conn);
-  storage::save_extraction(tx, rec, pages, chunks);
+  storage::save_extraction(tx, rec, pages, chunk_records(d));
   tx.commit();
   return job_effect{extracted{rec, false}};
 }

@@ -10,6 +10,7 @@
 #include "generate/model_material.hpp"
 #include "generate/provider.hpp"
 #include "generate/provider_chain.hpp"
+#include "generate/retrieval.hpp"
 #include "storage/generation.hpp"
 
 namespace sf::pipeline {
@@ -17,7 +18,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr int context_chunks = 12;
+constexpr std::size_t context_chunks = 12;
 
 // Cached content names file contents, not sources: the same file in another course is a hit.
 json map_citations(json content, const std::map<std::string, std::string>& names) {
@@ -36,7 +37,9 @@ json map_citations(json content, const std::map<std::string, std::string>& names
   return content;
 }
 
-// The prompt's text: the chunks retrieval chose, each labelled with its first page.
+// The prompt's text: the chunks that match the query best by full text (every word present)
+// and by TF-IDF similarity (some of its words, rare ones weighing more), fused; evenly
+// spread chunks when neither finds any. Each is labelled with its first page.
 gen::corpus retrieve(services& s, const course_text& text, const std::string& query, const std::string& title) {
   std::vector<std::string> shas;
   std::map<std::string, std::string> source_of;
@@ -46,10 +49,26 @@ gen::corpus retrieve(services& s, const course_text& text, const std::string& qu
   }
   auto conn = s.db.acquire();
   pqxx::read_transaction tx(*conn);
+  // Ids in both rankings are indices into `chunks`, every chunk of the course.
+  auto chunks = storage::all_chunks(tx, shas);
+  std::map<std::pair<std::string, int>, std::size_t> index_of;
+  std::vector<std::string_view> passages;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    index_of[{chunks[i].sha256, chunks[i].chunk.ordinal}] = i;
+    passages.push_back(chunks[i].chunk.text);
+  }
+  std::vector<std::size_t> by_text;
+  for (const auto& c : storage::text_matches(tx, shas, query, static_cast<int>(context_chunks)))
+    if (auto it = index_of.find({c.sha256, c.chunk.ordinal}); it != index_of.end()) by_text.push_back(it->second);
+  auto by_similarity = gen::similar_passages(query, passages, context_chunks);
+
   gen::corpus context;
   context.title = title;
-  for (auto& c : storage::find_chunks(tx, shas, query, context_chunks))
-    context.pages.push_back({source_of[c.sha256], c.chunk.page_start, std::move(c.chunk.text)});
+  auto chosen = gen::fuse_rankings({by_text, by_similarity}, context_chunks);
+  if (chosen.empty())
+    for (auto& c : storage::spread_chunks(tx, shas, static_cast<int>(context_chunks)))
+      context.pages.push_back({source_of[c.sha256], c.chunk.page_start, std::move(c.chunk.text)});
+  for (auto i : chosen) context.pages.push_back({source_of[chunks[i].sha256], chunks[i].chunk.page_start, std::move(chunks[i].chunk.text)});
   if (context.pages.empty()) {
     // Text extracted before chunking existed has no chunks: its first pages serve instead.
     std::size_t used = 0;

@@ -25,8 +25,19 @@ void save_extraction(pqxx::transaction_base& tx, const extraction_record& e, con
     for (const auto& p : pages) out << std::make_tuple(e.sha256, p.page, p.method, p.text, p.confidence, p.start_seconds);
     out.complete();
   }
+  save_chunks(tx, e.sha256, chunks);
+}
+
+bool has_chunks(pqxx::transaction_base& tx, const std::string& sha256) {
+  // Under a lock on the file until the transaction ends: two jobs reusing the same text at
+  // once do not both add its chunks.
+  tx.exec_params("select pg_advisory_xact_lock(hashtext($1))", sha256);
+  return !tx.exec_params("select 1 from chunks where sha256 = $1 limit 1", sha256).empty();
+}
+
+void save_chunks(pqxx::transaction_base& tx, const std::string& sha256, const std::vector<chunk_record>& chunks) {
   pqxx::stream_to out(tx, "chunks", std::vector<std::string>{"sha256", "ordinal", "page_start", "page_end", "heading", "text"});
-  for (const auto& c : chunks) out << std::make_tuple(e.sha256, c.ordinal, c.page_start, c.page_end, c.heading, c.text);
+  for (const auto& c : chunks) out << std::make_tuple(sha256, c.ordinal, c.page_start, c.page_end, c.heading, c.text);
   out.complete();
 }
 

@@ -21,6 +21,10 @@ std::optional<extraction_record> find_extraction(pqxx::transaction_base& tx, con
 // Idempotent: a second writer of the same sha256 leaves the first one's rows.
 void save_extraction(pqxx::transaction_base& tx, const extraction_record& e, const std::vector<page_record>& pages,
                      const std::vector<chunk_record>& chunks);
+// Retrieval chunks of a file's text (also for text extracted before chunking existed).
+// has_chunks locks the file's chunks until the transaction ends.
+bool has_chunks(pqxx::transaction_base& tx, const std::string& sha256);
+void save_chunks(pqxx::transaction_base& tx, const std::string& sha256, const std::vector<chunk_record>& chunks);
 std::vector<page_record> load_pages(pqxx::transaction_base& tx, const std::string& sha256);
 
 }  // namespace sf::storage

@@ -5,29 +5,42 @@
 
 namespace sf::storage {
 
-std::vector<scored_chunk> find_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
-                                      const std::string& query, int limit) {
+namespace {
+
+constexpr const char* chunk_columns = "c.sha256, c.ordinal, c.page_start, c.page_end, c.heading, c.text";
+
+std::vector<scored_chunk> read_chunks(const pqxx::result& res) {
   std::vector<scored_chunk> out;
-  auto read = [&](const pqxx::result& res) {
-    for (const auto& r : res)
-      out.push_back({r[0].as<std::string>(),
-                     {r[1].as<int>(), r[2].as<int>(), r[3].as<int>(), detail::opt_text(r[4]).value_or(""), r[5].as<std::string>()},
-                     r[6].as<double>()});
-  };
-  auto array = detail::pg_array(shas);
-  if (!query.empty())
-    read(tx.exec_params("select c.sha256, c.ordinal, c.page_start, c.page_end, c.heading, c.text, "
-                        "ts_rank(c.tsv, q) from chunks c, plainto_tsquery('simple', $2) q "
-                        "where c.sha256 = any($1::text[]) and c.tsv @@ q order by 7 desc, c.sha256, c.ordinal limit $3",
-                        array, query, limit));
-  if (out.empty())
-    // Coverage: every n-th chunk, so a long document is represented from start to end.
-    read(tx.exec_params("select sha256, ordinal, page_start, page_end, heading, text, 0::float8 from ("
-                        "select *, row_number() over (order by sha256, ordinal) as rn, count(*) over () as n "
-                        "from chunks where sha256 = any($1::text[])) x "
-                        "where (rn - 1) % greatest(1, n / $2) = 0 order by sha256, ordinal limit $2",
-                        array, limit));
+  for (const auto& r : res)
+    out.push_back({r[0].as<std::string>(),
+                   {r[1].as<int>(), r[2].as<int>(), r[3].as<int>(), detail::opt_text(r[4]).value_or(""), r[5].as<std::string>()},
+                   r[6].as<double>()});
   return out;
+}
+
+}  // namespace
+
+std::vector<scored_chunk> text_matches(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
+                                       const std::string& query, int limit) {
+  if (query.empty()) return {};
+  return read_chunks(tx.exec_params(std::string("select ") + chunk_columns +
+                                        ", ts_rank(c.tsv, q) from chunks c, plainto_tsquery('simple', $2) q "
+                                        "where c.sha256 = any($1::text[]) and c.tsv @@ q order by 7 desc, c.sha256, c.ordinal limit $3",
+                                    detail::pg_array(shas), query, limit));
+}
+
+std::vector<scored_chunk> spread_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas, int limit) {
+  return read_chunks(tx.exec_params(std::string("select ") + chunk_columns + ", 0::float8 from ("
+                                        "select *, row_number() over (order by sha256, ordinal) as rn, count(*) over () as n "
+                                        "from chunks where sha256 = any($1::text[])) c "
+                                        "where (rn - 1) % greatest(1, n / $2) = 0 order by sha256, ordinal limit $2",
+                                    detail::pg_array(shas), limit));
+}
+
+std::vector<scored_chunk> all_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas) {
+  return read_chunks(tx.exec_params(std::string("select ") + chunk_columns + ", 0::float8 from chunks c "
+                                        "where c.sha256 = any($1::text[]) order by c.sha256, c.ordinal",
+                                    detail::pg_array(shas)));
 }
 
 std::vector<cache_entry> cache_candidates(pqxx::transaction_base& tx, const std::string& type,

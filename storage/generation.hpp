@@ -12,13 +12,17 @@ namespace sf::storage {
 struct scored_chunk {
   std::string sha256;
   chunk_record chunk;
-  double rank = 0;  // full-text rank; 0 when chosen for coverage
+  double rank = 0;  // full-text rank; 0 when chosen otherwise
 };
 
-// Chunks of these files matching `query` best (full text), or spread over the files when the
-// query finds nothing.
-std::vector<scored_chunk> find_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
-                                      const std::string& query, int limit);
+// Chunks of these files matching every word of `query` (full text), best first.
+std::vector<scored_chunk> text_matches(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
+                                       const std::string& query, int limit);
+// Every n-th chunk, so a long document is represented from start to end.
+std::vector<scored_chunk> spread_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas, int limit);
+
+// Every chunk of these files, in order.
+std::vector<scored_chunk> all_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas);
 
 struct cache_entry {
   long long id = 0;

@@ -4,6 +4,3 @@ alter table generation_cache add column embedding_model text not null default 'o
 drop index generation_cache_lookup;
 create index generation_cache_lookup on generation_cache (type, options_key, embedding_model, created_at desc);
 
--- Chunks carry the offline embedding of their text, for retrieval by similarity next to full
--- text. Null for chunks stored before this migration: full text still finds them.
-alter table chunks add column embedding bytea;

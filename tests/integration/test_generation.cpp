@@ -192,6 +192,40 @@ TEST_CASE("a provider's embeddings key the cache; when they fail the offline emb
   }
 }
 
+TEST_CASE("a quiz on a topic is written from the source about that topic", "[generation]") {
+  scripted_openai server;
+  node_process node(provider_env("topic_retrieval", providers_json(server, {"ok"})));
+  user u(node.endpoint(), "retrieval");
+  auto id = u.call("POST", "/v1/courses", {{"title", unique_email("Two sources")}, {"materials", json::array()}}, 201)["id"].get<std::string>();
+  std::map<std::string, std::string> source_of_file;
+  for (const std::string file : {"devref_p45-47.pdf", "els-cas-dc-sample.pdf"}) {
+    auto r = u.http.upload("/v1/courses/" + id + "/sources?filename=" + file, fixture(file));
+    REQUIRE(r);
+    REQUIRE(r.value().status == 202);
+    source_of_file[file] = parse(r.value().body)["source_id"];
+  }
+  auto until = std::chrono::steady_clock::now() + 240s;
+  while (u.get("/v1/courses/" + id)["status"] != "ready" && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(100ms);
+  REQUIRE(u.get("/v1/courses/" + id)["status"] == "ready");
+
+  // Topics in the students' words: each has a word neither text has, so full text alone
+  // (every word must match) finds nothing and similarity has to choose. A course holds one
+  // material per type, so each topic asks for another type.
+  struct ask {
+    std::string file, topic, type, items;
+  };
+  for (const auto& a : {ask{"devref_p45-47.pdf", "how maintainers reassign, close and tag bug reports wontfix, explained", "quiz", "questions"},
+                        ask{"els-cas-dc-sample.pdf", "polariton formation at the cuprous oxide slab, explained", "flashcards", "cards"}}) {
+    INFO(a.topic);
+    auto m = u.call("POST", "/v1/courses/" + id + "/materials", {{"type", a.type}, {"options", {{"topic", a.topic}, {"count", 3}}}}, 202);
+    wait_for_job(u, m["job_id"], 120s);
+    auto made = u.get("/v1/courses/" + id + "/materials/" + a.type);
+    REQUIRE(made["status"] == "completed");
+    REQUIRE_FALSE(made["content"][a.items].empty());
+    for (const auto& item : made["content"][a.items]) CHECK(item["citations"][0]["source_id"] == source_of_file[a.file]);
+  }
+}
+
 TEST_CASE("twenty identical requests make one material and one job", "[generation]") {
   node_process node(env_map{{"STUDYFORGE_THROTTLE_GENERATE_PER_MINUTE", "6000"}});  // all twenty get through
   user u(node.endpoint(), "idempotent");

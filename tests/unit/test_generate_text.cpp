@@ -1,5 +1,6 @@
 // Sentence splitting, tokenising and code-point offsets of the offline generators.
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "generate/document.hpp"
 #include "generate/embedding.hpp"
 #include "generate/material.hpp"
+#include "generate/retrieval.hpp"
 #include "generate/text_analysis.hpp"
 
 using namespace sf::gen;
@@ -166,4 +168,22 @@ TEST_CASE("hex encoding round-trips and refuses what is not hex") {
   CHECK_FALSE(sf::from_hex("0g"));
   CHECK_FALSE(sf::from_hex("abc"));
   CHECK(sf::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("retrieval fuses full-text and similarity rankings") {
+  // Found first by one signal and third by the other beats found second by one alone.
+  CHECK(fuse_rankings({{7, 1, 2}, {3, 4, 7}}, 10) == std::vector<std::size_t>{7, 3, 1, 4, 2});
+  CHECK(fuse_rankings({{5, 6}, {}}, 1) == std::vector<std::size_t>{5});
+  CHECK(fuse_rankings({{}, {}}, 5).empty());
+
+  const std::vector<std::string_view> passages = {
+      "The stable release managers decide what enters a point release of the distribution.",
+      "Photosynthesis turns light into sugar in the chloroplast of the plant cell.",
+      "Uploads to the distribution go to unstable first; the release team migrates them.",
+      "The chloroplast holds chlorophyll, and the plant cell holds many chloroplasts."};
+  // Only some of the words occur anywhere ("explained" nowhere), and "the" counts for nothing.
+  CHECK(similar_passages("the chloroplast in photosynthesis, explained", passages, 5) == std::vector<std::size_t>{1, 3});
+  CHECK(similar_passages("how the release managers work", passages, 1) == std::vector<std::size_t>{0});
+  CHECK(similar_passages("the of and", passages, 5).empty());
+  CHECK(similar_passages("anything", {}, 5).empty());
 }
