@@ -12,6 +12,7 @@ ulimit -n "$(ulimit -Hn)"  # 5,000 WebSocket clients plus the node's own sockets
 bench_stack http 55493 42293
 port=18482
 STUDYFORGE_THROTTLE_READ_PER_SECOND=100000 STUDYFORGE_LIMITS_WS_CONNECTIONS_PER_USER=$((${SUBSCRIBERS:-5000} + 100)) \
+  STUDYFORGE_LIMITS_CONNECTIONS_PER_ADDRESS=$((${SUBSCRIBERS:-5000} + 1000)) \
   STUDYFORGE_THROTTLE_UPLOAD_PER_MINUTE=6000 bench_node $port
 token=$(curl -fsS -XPOST "http://127.0.0.1:$port/v1/auth/signup" -d '{"email":"bench@example.test","password":"bench passphrase"}' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

@@ -261,6 +261,8 @@ std::vector<field> make_fields() {
        int_in(&settings::ws_messages_per_second, 1, 10000)},
       {"limits.ws_connections_per_user", "WebSocket connections one user may hold open on a node", "20",
        int_in(&settings::ws_connections_per_user, 1, 100000)},
+      {"limits.connections_per_address", "TCP connections one client address may hold open on a node (HTTP and WebSocket)",
+       "1024", int_in(&settings::connections_per_address, 1, 1000000)},
       {"log_json", "log one JSON object per line (false: plain text)", "true", flag(&settings::log_json)},
       {"log_level", "trace, debug, info, warn, error or off", "info",
        text(&settings::log_level,

@@ -104,6 +104,7 @@ struct settings {
   int max_json_depth = 32;
   int ws_messages_per_second = 20;
   int ws_connections_per_user = 20;
+  int connections_per_address = 1024;
 
   std::string log_level = "info";
   bool log_json = true;  // one JSON object per log line

@@ -46,7 +46,9 @@ std::string request_metrics::prometheus() const {
   out += "# TYPE studyforge_websocket_sessions gauge\nstudyforge_websocket_sessions " + std::to_string(websocket_sessions.load()) +
          "\n# TYPE studyforge_websocket_messages_sent_total counter\nstudyforge_websocket_messages_sent_total " +
          std::to_string(websocket_messages_out.load()) + "\n# TYPE studyforge_http_throttled_total counter\n"
-         "studyforge_http_throttled_total " + std::to_string(throttled.load()) + "\n";
+         "studyforge_http_throttled_total " + std::to_string(throttled.load()) +
+         "\n# TYPE studyforge_http_connections_refused_total counter\nstudyforge_http_connections_refused_total " +
+         std::to_string(connections_refused.load()) + "\n";
   return out;
 }
 

@@ -18,6 +18,7 @@ class request_metrics {
   std::atomic<long long> websocket_sessions{0};
   std::atomic<long long> websocket_messages_out{0};
   std::atomic<long long> throttled{0};
+  std::atomic<long long> connections_refused{0};  // over the per-address connection cap
 
  private:
   struct series {

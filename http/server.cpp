@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <cmath>
 #include <deque>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include "http/connection_counter.hpp"
 #include "http/event_sequencer.hpp"
 #include "http/hub.hpp"
+#include "http/wire.hpp"
 #include "http/work_queue.hpp"
 #include "http/ws_protocol.hpp"
 #include "pipeline/journal.hpp"
@@ -48,9 +50,10 @@ struct shared_state {
   server_options opts;
   work_queue work;
   connection_counter ws_connections;
+  connection_counter address_connections;
   shared_state(api& a, hub& h, storage::blob_store& b, server_options o)
       : routes(a), events(h), blobs(b), opts(o), work(o.request_workers, o.request_queue),
-        ws_connections(o.ws_connections_per_user) {}
+        ws_connections(o.ws_connections_per_user), address_connections(o.connections_per_address) {}
 };
 
 std::string new_request_id() {
@@ -102,14 +105,15 @@ constexpr std::size_t reconnect_room = 32;
 
 class websocket_session : public event_sink, public std::enable_shared_from_this<websocket_session> {
  public:
-  websocket_session(beast::tcp_stream&& stream, std::shared_ptr<shared_state> sh, std::string user_id)
-      : ws_(std::move(stream)), sh_(std::move(sh)), user_id_(std::move(user_id)) {
+  websocket_session(beast::tcp_stream&& stream, std::shared_ptr<shared_state> sh, std::string user_id,
+                    connection_counter::slot address_slot, connection_counter::slot user_slot)
+      : ws_(std::move(stream)), sh_(std::move(sh)), user_id_(std::move(user_id)),
+        address_slot_(std::move(address_slot)), user_slot_(std::move(user_slot)) {
     ++sh_->routes.metrics().websocket_sessions;
   }
 
   ~websocket_session() override {
     --sh_->routes.metrics().websocket_sessions;
-    sh_->ws_connections.release(user_id_);
     for (const auto& [id, sub] : subs_) sh_->events.unsubscribe(id, this);
   }
 
@@ -264,8 +268,10 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
 
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
-  std::shared_ptr<shared_state> sh_;
+  std::shared_ptr<shared_state> sh_;  // before the slots: their counters must outlive them
   std::string user_id_;
+  connection_counter::slot address_slot_;
+  connection_counter::slot user_slot_;
   std::deque<std::shared_ptr<const std::string>> out_;
   std::map<std::string, subscription> subs_;
   bool closing_ = false;
@@ -275,11 +281,8 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
 // ---------------------------------------------------------------------------------------
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
-  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> sh) : stream_(std::move(socket)), sh_(std::move(sh)) {
-    beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = ep.address().to_string();
-  }
+  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> sh, std::string remote, connection_counter::slot slot)
+      : stream_(std::move(socket)), sh_(std::move(sh)), remote_(std::move(remote)), address_slot_(std::move(slot)) {}
 
   void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, shared_from_this())); }
 
@@ -410,10 +413,13 @@ class http_session : public std::enable_shared_from_this<http_session> {
       }
       net::post(self->stream_.get_executor(), [self, user = std::move(user), req = std::move(req)]() mutable {
         if (!user) return self->respond_now(401, "unauthorized", "the token is invalid or expired", false);
-        if (!self->sh_->ws_connections.try_acquire(user->id))
+        auto user_slot = self->sh_->ws_connections.take(user->id);
+        if (!user_slot)
           return self->respond_now(429, "throttled", "too many open WebSocket connections for this account", false);
         self->stream_.expires_never();  // the WebSocket has its own timeouts
-        std::make_shared<websocket_session>(std::move(self->stream_), self->sh_, user->id)->run(std::move(req));
+        std::make_shared<websocket_session>(std::move(self->stream_), self->sh_, user->id, std::move(*self->address_slot_),
+                                            std::move(*user_slot))
+            ->run(std::move(req));
       });
     }, reconnect_room);
     if (!queued) respond_now(503, "unavailable", "the node is busy; try again", false);
@@ -475,6 +481,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::optional<bhttp::request_parser<bhttp::file_body>> file_;
   std::filesystem::path body_path_;
   std::string remote_;
+  std::optional<connection_counter::slot> address_slot_;  // moves to the WebSocket on upgrade
   std::string request_id_;
   std::string method_;
   std::chrono::steady_clock::time_point started_{};
@@ -514,9 +521,30 @@ class listener : public std::enable_shared_from_this<listener> {
     if (!ec) {
       // Small writes (events, short responses) go out at once, not after the previous one's ACK.
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<http_session>(std::move(socket), sh_)->run();
+      auto remote = socket.remote_endpoint(ec);
+      std::string address = ec ? std::string() : remote.address().to_string();
+      if (auto slot = sh_->address_connections.take(address))
+        std::make_shared<http_session>(std::move(socket), sh_, std::move(address), std::move(*slot))->run();
+      else
+        refuse(std::move(socket));
     }
     if (acceptor_.is_open()) do_accept();
+  }
+
+  // One address holds too many connections: a short answer, then the socket is closed.
+  void refuse(tcp::socket socket) {
+    ++sh_->routes.metrics().connections_refused;
+    auto body = std::make_shared<std::string>(
+        error_json("throttled", "too many open connections from this address", new_request_id()).dump());
+    auto head = std::make_shared<std::string>(
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        "Content-Length: " + std::to_string(body->size()) + "\r\n\r\n");
+    auto s = std::make_shared<tcp::socket>(std::move(socket));
+    std::array<net::const_buffer, 2> parts{net::buffer(*head), net::buffer(*body)};
+    net::async_write(*s, parts, [s, head, body](beast::error_code, std::size_t) {
+      beast::error_code ignored;
+      s->shutdown(tcp::socket::shutdown_both, ignored);
+    });
   }
 
   net::io_context& ioc_;

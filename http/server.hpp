@@ -26,6 +26,7 @@ struct server_options {
   std::size_t max_ws_queue = 4096;  // outgoing messages per WebSocket before it is closed as too slow
   int ws_messages_per_second = 20;
   int ws_connections_per_user = 20;
+  int connections_per_address = 1024;  // open TCP connections from one client address
 };
 
 class server {

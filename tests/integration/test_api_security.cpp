@@ -265,6 +265,38 @@ TEST_CASE("one user holds at most the configured number of WebSocket connections
   CHECK(reconnected);
 }
 
+TEST_CASE("one address holds at most the configured number of connections", "[security]") {
+  node_process node(env_map{{"STUDYFORGE_LIMITS_CONNECTIONS_PER_ADDRESS", "4"}});
+  // Keep-alive clients each hold one connection open until the cap is reached.
+  std::vector<sf::client::http_client> holders;
+  std::optional<sf::client::reply> refused;
+  for (int i = 0; i < 8 && !refused; ++i) {
+    sf::client::http_client c(node.endpoint());
+    auto r = c.request("GET", "/health");
+    REQUIRE(r);
+    if (r.value().status == 429) refused = r.value();
+    else holders.push_back(std::move(c));
+  }
+  REQUIRE(refused);
+  CHECK(holders.size() <= 4);
+  CHECK(holders.size() >= 3);  // the node's own readiness probe may still be closing
+  CHECK(refused->headers["retry-after"] == "1");
+  CHECK(parse(refused->body)["error"]["code"] == "throttled");
+  // A closed connection gives its place back.
+  holders.pop_back();
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) {
+    sf::client::http_client again(node.endpoint());
+    auto r = again.request("GET", "/health");
+    served = r && r.value().status == 200;
+    if (!served) std::this_thread::sleep_for(100ms);
+  }
+  CHECK(served);
+  auto metrics = holders.front().request("GET", "/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics.value().body.find("studyforge_http_connections_refused_total") != std::string::npos);
+}
+
 TEST_CASE("a WebSocket client that reconnects to another node with since misses nothing", "[security]") {
   env_map shared{{"STUDYFORGE_NATS_NAMESPACE", unique_namespace("resume")}};
   node_process a(shared), b(shared);

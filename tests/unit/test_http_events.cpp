@@ -75,19 +75,24 @@ TEST_CASE("request targets are decoded, and malformed ones refused") {
   CHECK_FALSE(sf::http::parse_target("/nul%00byte", path, query));
 }
 
-TEST_CASE("WebSocket connections are capped per user and freed on close") {
+TEST_CASE("connections are capped per key and freed when their slot goes") {
   sf::http::connection_counter c(2);
-  CHECK(c.try_acquire("ann"));
-  CHECK(c.try_acquire("ann"));
-  CHECK_FALSE(c.try_acquire("ann"));
-  CHECK(c.try_acquire("bob"));  // one user's cap is not another's
-  c.release("ann");
+  auto a1 = c.take("ann");
+  auto a2 = c.take("ann");
+  CHECK(a1);
+  CHECK(a2);
+  CHECK_FALSE(c.take("ann"));
+  auto b1 = c.take("bob");  // one key's cap is not another's
+  CHECK(b1);
+  a1.reset();
   CHECK(c.held("ann") == 1);
-  CHECK(c.try_acquire("ann"));
-  c.release("bob");
-  c.release("bob");  // a stray release does not go below zero
+  CHECK(c.take("ann"));  // taken and given back at once: a temporary
+  CHECK(c.held("ann") == 1);
+  auto moved = std::move(*b1);  // a moved slot is counted once
+  b1.reset();
+  CHECK(c.held("bob") == 1);
+  { auto gone = std::move(moved); }
   CHECK(c.held("bob") == 0);
-  CHECK(c.try_acquire("bob"));
 }
 
 TEST_CASE("a token bucket allows its burst, then one token per 1/rate seconds") {
