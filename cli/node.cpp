@@ -30,6 +30,8 @@ struct node::impl {
   std::unique_ptr<messaging::bus> bus;
   std::unique_ptr<gen::provider_chain> providers;
   std::unique_ptr<gen::embedder> embeddings;
+  std::unique_ptr<gen::transcriber> transcription;
+  std::unique_ptr<gen::moderator> moderation;
   std::unique_ptr<pipeline::services> services;
   std::unique_ptr<actors::runtime> runtime;
   http::hub hub;
@@ -54,15 +56,18 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
   p.blobs = std::make_unique<storage::blob_store>(std::filesystem::path(s.data_dir) / "blobs");
   BOOST_OUTCOME_TRY(bus, messaging::connect(s.nats_url, "studyforge-" + s.node_id, s.nats_namespace));
   p.bus = std::move(bus);
+  auto settings_of = [](const config::settings::provider& e) {
+    return gen::openai_settings{e.name, e.base_url, e.api_key, e.model, std::chrono::seconds(e.timeout_s), e.json_schema};
+  };
   std::vector<std::unique_ptr<gen::provider>> chain;
-  for (const auto& pr : s.providers)
-    chain.push_back(gen::make_openai_provider(
-        {pr.name, pr.base_url, pr.api_key, pr.model, std::chrono::seconds(pr.timeout_s), pr.json_schema}));
+  for (const auto& pr : s.providers) chain.push_back(gen::make_openai_provider(settings_of(pr)));
   p.providers = std::make_unique<gen::provider_chain>(
       std::move(chain), gen::breaker_settings{s.breaker_failures, std::chrono::seconds(s.breaker_open_s)});
-  if (const auto& e = s.embeddings)
-    p.embeddings = gen::make_openai_embedder({e->name, e->base_url, e->api_key, e->model, std::chrono::seconds(e->timeout_s)});
-  p.services.reset(new pipeline::services{p.cfg, *p.db, *p.blobs, *p.bus, p.providers.get(), p.embeddings.get()});
+  if (s.embeddings) p.embeddings = gen::make_openai_embedder(settings_of(*s.embeddings));
+  if (s.transcription) p.transcription = gen::make_openai_transcriber(settings_of(*s.transcription));
+  if (s.moderation_service) p.moderation = gen::make_openai_moderator(settings_of(*s.moderation_service));
+  p.services.reset(new pipeline::services{p.cfg, *p.db, *p.blobs, *p.bus, p.providers.get(), p.embeddings.get(),
+                                          p.transcription.get(), p.moderation.get()});
   if (!s.providers.empty()) spdlog::info("{} model providers configured; the first is {}", s.providers.size(), s.providers[0].name);
 
   // Events from every node reach this node's WebSocket sessions.

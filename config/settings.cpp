@@ -121,15 +121,18 @@ std::optional<std::string> set_providers(settings& s, const std::string& v) {
   return std::nullopt;
 }
 
-std::optional<std::string> set_embeddings(settings& s, const std::string& v) {
-  s.embeddings.reset();
-  if (v.empty() || v == "null") return std::nullopt;
-  auto j = nlohmann::json::parse(v, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return "must be a JSON object naming one provider, or empty";
-  settings::provider out;
-  if (auto problem = parse_provider(j, out)) return problem;
-  s.embeddings = out;
-  return std::nullopt;
+// A setting naming one provider (a JSON object), or empty for none.
+setter one_provider(std::optional<settings::provider> settings::*member) {
+  return [member](settings& s, const std::string& v) -> std::optional<std::string> {
+    (s.*member).reset();
+    if (v.empty() || v == "null") return std::nullopt;
+    auto j = nlohmann::json::parse(v, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return "must be a JSON object naming one provider, or empty";
+    settings::provider out;
+    if (auto problem = parse_provider(j, out)) return problem;
+    s.*member = out;
+    return std::nullopt;
+  };
 }
 
 std::optional<std::string> set_listen(settings& s, const std::string& v) {
@@ -230,7 +233,17 @@ std::vector<field> make_fields() {
       {"embeddings",
        "one OpenAI-compatible provider whose /v1/embeddings embeds cache requests: {\"name\", \"base_url\", "
        "\"model\", \"api_key\" or \"api_key_env\", \"timeout_s\"}; empty: the offline embedding",
-       "", set_embeddings},
+       "", one_provider(&settings::embeddings)},
+      {"transcription",
+       "one OpenAI-compatible provider whose /v1/audio/transcriptions turns video speech into text (the same "
+       "fields as embeddings); empty: pocketsphinx, offline",
+       "", one_provider(&settings::transcription)},
+      {"moderation.endpoint",
+       "one OpenAI-compatible provider whose /v1/moderations checks extracted text before generation (the same "
+       "fields, e.g. model omni-moderation-latest); empty: the built-in rules only",
+       "", one_provider(&settings::moderation_service)},
+      {"moderation.max_pieces", "8 KB pieces of one document sent to the moderation endpoint at most (spread over it)",
+       "64", int_in(&settings::moderation_max_pieces, 1, 10000)},
       {"generate.breaker_failures", "failures in a row that open a provider's circuit", "3",
        int_in(&settings::breaker_failures, 1, 100)},
       {"generate.breaker_open_s", "seconds a provider is skipped once its circuit is open", "30",

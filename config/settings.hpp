@@ -83,6 +83,9 @@ struct settings {
   };
   std::vector<provider> providers;  // in order; empty: the offline provider writes everything
   std::optional<provider> embeddings;  // empty: the offline embedding
+  std::optional<provider> transcription;       // /v1/audio/transcriptions; empty: pocketsphinx
+  std::optional<provider> moderation_service;  // /v1/moderations; empty: the built-in rules only
+  int moderation_max_pieces = 64;              // 8 KB pieces of a document sent to it
   int breaker_failures = 3;
   int breaker_open_s = 30;
   double cache_hit_similarity = 0.97;

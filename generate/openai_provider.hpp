@@ -1,5 +1,5 @@
 #pragma once
-// OpenAI-compatible chat completions and embeddings over libcurl: OpenAI, Mistral, DeepSeek, Gemini's
+// OpenAI-compatible chat completions, embeddings, transcription and moderation over libcurl: OpenAI, Mistral, DeepSeek, Gemini's
 // compatible endpoint, Ollama, vLLM, llama.cpp's server.
 #include <chrono>
 #include <memory>
@@ -19,8 +19,11 @@ struct openai_settings {
 };
 
 std::unique_ptr<provider> make_openai_provider(openai_settings s);
-// The same server's /v1/embeddings (json_schema is not used).
+// The same kind of server's other endpoints (json_schema is not used): /v1/embeddings,
+// /v1/audio/transcriptions and /v1/moderations.
 std::unique_ptr<embedder> make_openai_embedder(openai_settings s);
+std::unique_ptr<transcriber> make_openai_transcriber(openai_settings s);
+std::unique_ptr<moderator> make_openai_moderator(openai_settings s);
 
 // Replaces anything that looks like a secret in `text` (for logs and error messages).
 std::string redact(const std::string& text, const std::string& secret);

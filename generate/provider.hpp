@@ -67,6 +67,38 @@ struct embedding_reply {
 using embedding_result =
     boost::outcome_v2::basic_result<embedding_reply, provider_error, boost::outcome_v2::policy::terminate>;
 
+// Timed text of speech (/v1/audio/transcriptions).
+struct transcript_segment {
+  double start = 0, end = 0;  // seconds from the start of the audio sent
+  std::string text;
+};
+using transcription_result =
+    boost::outcome_v2::basic_result<std::vector<transcript_segment>, provider_error, boost::outcome_v2::policy::terminate>;
+
+class transcriber {
+ public:
+  virtual ~transcriber() = default;
+  virtual std::string name() const = 0;
+  // `wav`: a RIFF/WAVE file of `duration_s` seconds.
+  virtual transcription_result transcribe(const std::string& wav, double duration_s) = 0;
+};
+
+// A content classifier (/v1/moderations).
+struct moderation_verdict {
+  bool flagged = false;
+  std::vector<std::string> categories;  // the categories flagged, sorted
+};
+using moderation_result =
+    boost::outcome_v2::basic_result<moderation_verdict, provider_error, boost::outcome_v2::policy::terminate>;
+
+class moderator {
+ public:
+  virtual ~moderator() = default;
+  virtual std::string name() const = 0;
+  // One verdict for all of `texts` together: flagged when any of them is.
+  virtual moderation_result check(const std::vector<std::string>& texts) = 0;
+};
+
 // A provider's embedding model (/v1/embeddings).
 class embedder {
  public:

@@ -50,4 +50,40 @@ std::optional<std::string> moderate(const document_text& doc, const moderation_r
   return std::nullopt;
 }
 
+std::vector<std::string> moderation_pieces(const document_text& doc, std::size_t piece_bytes, std::size_t max_pieces) {
+  std::vector<std::string> pieces;
+  std::string current;
+  auto flush = [&] {
+    if (current.find_first_not_of(" \n\t\r") != std::string::npos) pieces.push_back(std::move(current));
+    current.clear();
+  };
+  for (const auto& page : doc.pages) {
+    std::string_view text = page.text;
+    while (!text.empty()) {
+      if (current.size() + text.size() + 1 <= piece_bytes) {
+        current += text;
+        current += '\n';
+        break;
+      }
+      // Fill up to the limit, cut at the last white space (or the last whole character).
+      std::size_t room = piece_bytes > current.size() ? piece_bytes - current.size() : 0;
+      auto continuation = [&](std::size_t i) { return i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80; };
+      std::size_t cut = room;
+      while (cut > 0 && continuation(cut)) --cut;
+      if (cut == 0 && current.empty())  // a piece smaller than one character: take the character
+        for (cut = 1; continuation(cut);) ++cut;
+      if (auto space = text.substr(0, cut).find_last_of(" \n\t"); space != std::string_view::npos && space > cut / 2)
+        cut = space + 1;
+      current += text.substr(0, cut);
+      text.remove_prefix(cut);
+      flush();
+    }
+  }
+  flush();
+  if (max_pieces == 0 || pieces.size() <= max_pieces) return pieces;
+  std::vector<std::string> spread;
+  for (std::size_t i = 0; i < max_pieces; ++i) spread.push_back(std::move(pieces[i * pieces.size() / max_pieces]));
+  return spread;
+}
+
 }  // namespace sf::ingest

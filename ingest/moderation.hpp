@@ -18,4 +18,9 @@ struct moderation_rules {
 // A rejection reason ("code: sentence"), or nullopt when the material may go on.
 std::optional<std::string> moderate(const document_text& doc, const moderation_rules& rules);
 
+// The document's text for a moderation service: pieces of at most `piece_bytes` (cut at white
+// space, never inside a character), at most `max_pieces` of them spread evenly over the
+// document when it is longer.
+std::vector<std::string> moderation_pieces(const document_text& doc, std::size_t piece_bytes, std::size_t max_pieces);
+
 }  // namespace sf::ingest

@@ -49,13 +49,19 @@ std::vector<cue> subtitle_cues(const std::string& path, int index) {
   return r.exit_code == 0 ? parse_subtitles(r.out) : std::vector<cue>{};
 }
 
-result<std::vector<cue>> speech_cues(const std::string& path, const speech_model& model, double duration) {
-  auto r = proc::run({"ffmpeg", "-v", "error", "-i", path, "-map", "0:a:0", "-ac", "1", "-ar", "16000", "-f", "s16le", "pipe:1"},
+// A configured transcription service first; pocketsphinx when there is none or it fails.
+result<std::vector<cue>> speech_cues(const std::string& path, const video_options& opts, double duration) {
+  auto r = proc::run({"ffmpeg", "-v", "error", "-i", path, "-map", "0:a:0", "-ac", "1", "-ar",
+                      std::to_string(speech_sample_rate), "-f", "s16le", "pipe:1"},
                      std::chrono::seconds(120 + static_cast<int>(duration)), 2u << 30);
   if (r.exit_code != 0) return std::vector<cue>{};
   std::vector<std::int16_t> samples(r.out.size() / 2);
   std::memcpy(samples.data(), r.out.data(), samples.size() * 2);
-  return recognize_speech(samples, model);
+  if (opts.transcribe) {
+    auto heard = transcribe_in_pieces(samples, opts.transcribe);
+    if (heard) return heard;
+  }
+  return recognize_speech(samples, opts.speech);
 }
 
 // Slide text: frames every `interval` seconds, OCRed; a frame whose text repeats the previous
@@ -107,7 +113,7 @@ result<document_text> extract_video(const std::string& path, const video_options
   if (p.text_subtitle_index >= 0) speech = subtitle_cues(path, p.text_subtitle_index);
   if (speech.empty() && p.has_audio) {
     if (progress && !progress(0, 1, "speech")) return failure(errc::cancelled, "extraction cancelled");
-    BOOST_OUTCOME_TRY(heard, speech_cues(path, opts.speech, p.duration));
+    BOOST_OUTCOME_TRY(heard, speech_cues(path, opts, p.duration));
     speech = std::move(heard);
     method = "asr";
   }

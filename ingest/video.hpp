@@ -7,6 +7,7 @@
 #include "common/error.hpp"
 #include "ingest/document.hpp"
 #include "ingest/speech.hpp"
+#include "ingest/transcription.hpp"
 
 namespace sf::ingest {
 
@@ -16,6 +17,7 @@ struct video_options {
   int max_frames = 120;
   int max_duration_s = 4 * 3600;
   speech_model speech;
+  transcriber transcribe;  // empty: pocketsphinx only
   std::string work_dir = "/tmp";  // for sampled frames
 };
 

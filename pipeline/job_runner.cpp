@@ -3,15 +3,18 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "generate/model_material.hpp"
 #include "generate/offline.hpp"
+#include "generate/provider.hpp"
 #include "generate/provider_chain.hpp"
 #include "generate/validate.hpp"
 #include "ingest/chunking.hpp"
 #include "ingest/extract.hpp"
 #include "ingest/moderation.hpp"
+#include "ingest/transcription.hpp"
 #include "pipeline/jobs.hpp"
 #include "pipeline/model_generation.hpp"
 #include "storage/courses.hpp"
@@ -34,7 +37,48 @@ std::vector<storage::chunk_record> chunk_records(const ingest::document_text& d)
   return out;
 }
 
-ingest::extract_settings extraction_settings(const config::settings& c, bool with_ocr) {
+// The built-in rules, then the configured moderation service. A failing service fails the
+// attempt (retried later): unchecked material never goes on to generation.
+result<std::optional<std::string>> moderation_gate(services& s, const ingest::document_text& doc) {
+  if (auto reason = ingest::moderate(doc, moderation_rules(s.cfg))) return reason;
+  if (!s.moderation) return std::optional<std::string>{};
+  constexpr std::size_t piece_bytes = 8000, per_request = 16;
+  auto pieces = ingest::moderation_pieces(doc, piece_bytes, static_cast<std::size_t>(s.cfg.moderation_max_pieces));
+  for (std::size_t at = 0; at < pieces.size(); at += per_request) {
+    std::vector<std::string> batch(pieces.begin() + static_cast<std::ptrdiff_t>(at),
+                                   pieces.begin() + static_cast<std::ptrdiff_t>(std::min(at + per_request, pieces.size())));
+    auto verdict = s.moderation->check(batch);
+    if (!verdict) {
+      bool permanent = verdict.error().kind == gen::provider_failure::rejected;
+      return failure(permanent ? errc::invalid_value : errc::transient, "moderation: " + verdict.error().message);
+    }
+    if (!verdict.value().flagged) continue;
+    std::string categories;
+    for (const auto& c : verdict.value().categories) categories += (categories.empty() ? "" : ", ") + c;
+    return std::optional<std::string>("flagged: the moderation service flagged this material" +
+                                      (categories.empty() ? std::string() : " (" + categories + ")"));
+  }
+  return std::optional<std::string>{};
+}
+
+// A configured transcription service as the video reader's hook; when it fails the reader
+// falls back to pocketsphinx, and the operator hears why.
+ingest::transcriber transcription_hook(gen::transcriber* service) {
+  if (!service) return {};
+  return [service](const std::string& wav, double seconds) -> result<std::vector<ingest::cue>> {
+    auto heard = service->transcribe(wav, seconds);
+    if (!heard) {
+      spdlog::warn("transcription by {} failed ({}); pocketsphinx listens instead", service->name(), heard.error().message);
+      return failure(errc::transient, heard.error().message);
+    }
+    std::vector<ingest::cue> out;
+    for (auto& seg : heard.value()) out.push_back({seg.start, seg.end, std::move(seg.text), false});
+    return out;
+  };
+}
+
+ingest::extract_settings extraction_settings(const services& s, bool with_ocr) {
+  const auto& c = s.cfg;
   ingest::extract_settings x;
   x.lim.max_pages = c.max_pdf_pages;
   x.lim.max_image_pixels = c.max_image_pixels;
@@ -46,6 +90,7 @@ ingest::extract_settings extraction_settings(const config::settings& c, bool wit
   x.video.max_frames = c.video_max_frames;
   x.video.max_duration_s = c.video_max_duration_s;
   x.video.work_dir = (std::filesystem::path(c.data_dir) / "blobs" / "tmp").string();
+  x.video.transcribe = transcription_hook(s.transcription);
   x.max_text_bytes = c.max_upload_bytes;
   return x;
 }
@@ -55,31 +100,35 @@ ingest::extract_settings extraction_settings(const config::settings& c, bool wit
 result<job_effect> run_extraction(services& s, const storage::job_record& job, job_context& ctx) {
   bool with_ocr = job.kind == "ocr";
   storage::source_record source;
+  std::optional<storage::extraction_record> cached;
+  ingest::document_text stored;
   {
     auto conn = s.db.acquire();
-    pqxx::work tx(*conn);
+    pqxx::read_transaction tx(*conn);
     auto found = storage::find_source(tx, job.course_id.value_or(""), job.source_id.value_or(""));
     if (!found) return failure(errc::not_found, "the source of this job no longer exists");
     source = *found;
-    // Same bytes extracted before (by anyone): reuse the stored text, after the moderation
-    // gate of today's rules.
-    if (auto cached = storage::find_extraction(tx, source.sha256)) {
-      ingest::document_text doc;
+    cached = storage::find_extraction(tx, source.sha256);
+    if (cached)
       for (auto& p : storage::load_pages(tx, source.sha256))
-        doc.pages.push_back({p.page, p.method, std::move(p.text), p.confidence.value_or(-1), p.start_seconds.value_or(-1)});
-      ingest::tally(doc);
-      if (auto reason = ingest::moderate(doc, moderation_rules(s.cfg))) return job_effect{source_rejected{*reason}};
-      // Text extracted before chunking existed gets its chunks now, for retrieval.
-      if (!storage::has_chunks(tx, source.sha256)) {
-        storage::save_chunks(tx, source.sha256, chunk_records(doc));
-        tx.commit();
-      }
-      return job_effect{extracted{*cached, true}};
-    }
+        stored.pages.push_back({p.page, p.method, std::move(p.text), p.confidence.value_or(-1), p.start_seconds.value_or(-1)});
+  }
+  // Same bytes extracted before (by anyone): reuse the stored text, after the moderation gate
+  // of today's rules.
+  if (cached) {
+    ingest::tally(stored);
+    BOOST_OUTCOME_TRY(reason, moderation_gate(s, stored));
+    if (reason) return job_effect{source_rejected{*reason}};
+    // Text extracted before chunking existed gets its chunks now, for retrieval.
+    auto conn = s.db.acquire();
+    pqxx::work tx(*conn);
+    if (!storage::has_chunks(tx, source.sha256)) storage::save_chunks(tx, source.sha256, chunk_records(stored));
+    tx.commit();
+    return job_effect{extracted{*cached, true}};
   }
   if (!ctx.checkpoint(0, "opening " + source.filename)) return failure(errc::cancelled, "stopped");
   auto doc = ingest::extract_file(s.blobs.path_of(source.sha256).string(), source.media_type,
-                                  extraction_settings(s.cfg, with_ocr), [&](int done, int total, const char* phase) {
+                                  extraction_settings(s, with_ocr), [&](int done, int total, const char* phase) {
                                     return ctx.checkpoint(done * 100 / std::max(total, 1), std::string(phase) + " " +
                                                                                                std::to_string(done) + "/" +
                                                                                                std::to_string(total));
@@ -90,7 +139,8 @@ result<job_effect> run_extraction(services& s, const storage::job_record& job, j
   }
   if (!doc.value().pages_needing_ocr.empty())
     return job_effect{needs_ocr{static_cast<int>(doc.value().pages_needing_ocr.size())}};
-  if (auto reason = ingest::moderate(doc.value(), moderation_rules(s.cfg))) return job_effect{source_rejected{*reason}};
+  BOOST_OUTCOME_TRY(reason, moderation_gate(s, doc.value()));
+  if (reason) return job_effect{source_rejected{*reason}};
 
   const auto& d = doc.value();
   storage::extraction_record rec{source.sha256, static_cast<int>(d.pages.size()), d.native_pages, d.ocr_pages, std::nullopt};

@@ -8,6 +8,8 @@
 namespace sf::gen {
 class provider_chain;
 class embedder;
+class transcriber;
+class moderator;
 }
 
 namespace sf::pipeline {
@@ -19,6 +21,8 @@ struct services {
   messaging::bus& bus;
   gen::provider_chain* providers = nullptr;  // null or empty: the offline provider writes everything
   gen::embedder* embeddings = nullptr;       // null: the offline embedding
+  gen::transcriber* transcription = nullptr; // null: pocketsphinx for speech
+  gen::moderator* moderation = nullptr;      // null: the built-in rules only
 };
 
 }  // namespace sf::pipeline

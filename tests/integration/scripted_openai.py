@@ -11,11 +11,16 @@ It listens on 127.0.0.1 only and prints its port. The API key picks the behaviou
   slow        answers after 5 seconds
   flaky       malformed on its first call, ok after that
 /v1/embeddings answers 64 dimensions of hashed words (any key but the failing ones).
-Every call is appended to --log as a JSON line: {"key", "schema"} ("embeddings" for those).
+/v1/moderations flags every input holding "forbidden-example-term" (category "violence").
+/v1/audio/transcriptions cannot listen: it answers what it measured of the WAV file it got,
+"heard <seconds> seconds of <rate> Hz audio for <model>", in two timed halves.
+Every call is appended to --log as a JSON line: {"key", "schema"} (the path's last word for
+the endpoints other than chat).
 """
 import argparse
 import json
 import re
+import struct
 import sys
 import threading
 import time
@@ -92,6 +97,36 @@ def embedding_of(text):
     return vector
 
 
+def form_fields(content_type, body):
+    """multipart/form-data -> {name: bytes}"""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+    msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    return {part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
+            for part in msg.iter_parts()}
+
+
+def transcription(fields):
+    wav = fields.get("file", b"")
+    if wav[:4] != b"RIFF" or wav[8:12] != b"WAVE":
+        return 400, {"error": {"message": "the file is not a WAV file"}}
+    channels, rate = struct.unpack("<HI", wav[22:28])
+    bits = struct.unpack("<H", wav[34:36])[0]
+    at, data = 12, 0
+    while at + 8 <= len(wav):  # the chunks: "fmt ", maybe "LIST", then "data"
+        chunk, size = wav[at:at + 4], struct.unpack("<I", wav[at + 4:at + 8])[0]
+        if chunk == b"data":
+            data = size
+            break
+        at += 8 + size + (size & 1)
+    seconds = data / (rate * channels * bits / 8)
+    model = fields.get("model", b"").decode()
+    said = "heard %.1f seconds of %d Hz audio for %s" % (seconds, rate, model)
+    return 200, {"text": said, "duration": seconds,
+                 "segments": [{"id": 0, "start": 0.0, "end": seconds / 2, "text": said + ", first half."},
+                              {"id": 1, "start": seconds / 2, "end": seconds, "text": said + ", second half."}]}
+
+
 def invalid(schema):
     return {"questions": [{"question": "Which?", "options": ["a", "b", "c"], "answer_index": 5, "explanation": "x",
                            "quote": "This sentence is nowhere in the course text at all.", "page": 1}],
@@ -114,10 +149,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
-        req = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length)
+        form = self.headers.get("Content-Type", "").startswith("multipart/form-data")
+        req = {} if form else json.loads(raw or b"{}")
         key = self.headers.get("Authorization", "").replace("Bearer ", "")
-        embeddings = self.path.endswith("/embeddings")
-        schema = "embeddings" if embeddings else req.get("response_format", {}).get("json_schema", {}).get("name", "json")
+        endpoint = self.path.rstrip("/").rsplit("/", 1)[-1]
+        embeddings = endpoint == "embeddings"
+        schema = (endpoint if endpoint != "completions"
+                  else req.get("response_format", {}).get("json_schema", {}).get("name", "json"))
         with LOCK:
             CALLS[key] = CALLS.get(key, 0) + 1
             n = CALLS[key]
@@ -129,6 +168,15 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(503, {"error": {"message": "overloaded"}})
         if key == "slow":
             time.sleep(5)
+        if endpoint == "transcriptions":
+            return self.reply(*transcription(form_fields(self.headers["Content-Type"], raw)))
+        if endpoint == "moderations":
+            inputs = req["input"] if isinstance(req["input"], list) else [req["input"]]
+            results = []
+            for text in inputs:
+                bad = "forbidden-example-term" in text.lower()
+                results.append({"flagged": bad, "categories": {"violence": bad, "hate": False}})
+            return self.reply(200, {"id": "modr-test", "model": req.get("model", "scripted"), "results": results})
         if embeddings:
             text = req["input"]
             return self.reply(200, {"object": "list", "model": req.get("model", "scripted"),

@@ -1,5 +1,7 @@
 // Every kind of source through the real pipeline: upload, extract (and OCR on its own lane),
 // moderate, generate; adversarial files answered with a 4xx or a reason.
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -24,7 +26,109 @@ int upload_status(user& u, const std::string& file, const std::string& name, std
   return r.value().status;
 }
 
+// A course that only extracts (no materials), in its end state.
+json extracted_course(user& u, const std::string& filename, const std::string& path) {
+  auto id = u.call("POST", "/v1/courses", {{"title", filename}, {"materials", json::array()}}, 201)["id"].get<std::string>();
+  auto r = u.http.upload("/v1/courses/" + id + "/sources?filename=" + filename, path);
+  REQUIRE(r);
+  REQUIRE(r.value().status == 202);
+  for (auto until = std::chrono::steady_clock::now() + 240s; std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(100ms)) {
+    auto c = u.get("/v1/courses/" + id);
+    if (c["status"] == "ready" || c["status"] == "rejected" || c["status"] == "failed") return c;
+  }
+  FAIL(filename << " never finished");
+  return nullptr;
+}
+
+// The fixture video with a unique comment: bytes no earlier run extracted (the extraction
+// cache would answer for those without listening).
+std::string unique_video(const std::string& tag) {
+  std::string out = "/tmp/sf-test-" + unique_namespace(tag) + ".mp4";
+  std::string cmd = "ffmpeg -v error -y -i " + fixture("gettysburg_opening_nosubs.mp4") + " -c copy -metadata comment=" +
+                    unique_namespace(tag) + " " + out;
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  return out;
+}
+
+std::string service_json(const scripted_openai& server, const std::string& name, const std::string& model,
+                         const std::string& key) {
+  return json{{"name", name}, {"base_url", server.base_url()}, {"model", model}, {"api_key", key}}.dump();
+}
+
+std::string page_text(user& u, const json& course) {
+  std::string all;
+  const json text = source_text(u, course);  // kept: a loop over a temporary's member would dangle
+  for (const auto& p : text["pages"]) all += p["text"].get<std::string>() + "\n";
+  return all;
+}
+
 }  // namespace
+
+TEST_CASE("a configured transcription service hears a video; pocketsphinx stands in when it fails", "[extraction]") {
+  scripted_openai server;
+  const auto ns = unique_namespace("asr");
+  // A node whose transcription service answers with `key`; the method and text of a video.
+  auto hear = [&](const std::string& key) {
+    node_process node(runtime_env(ns, {{"STUDYFORGE_TRANSCRIPTION", service_json(server, "scripted-asr", "whisper-test", key)}}));
+    user u(node.endpoint(), "asr-" + key);
+    auto video = unique_video("asr_" + key);
+    auto c = extracted_course(u, "lecture.mp4", video);
+    std::remove(video.c_str());
+    REQUIRE(c["status"] == "ready");
+    return std::make_pair(source_text(u, c)["pages"][0]["method"].get<std::string>(), page_text(u, c));
+  };
+  const auto [method, text] = hear("ok");
+  CHECK(method == "asr");
+  // What the service measured of the audio we sent: 16 kHz WAV of the clip's length.
+  CHECK(text.find("Hz audio for whisper-test, first half.") != std::string::npos);
+  CHECK(text.find("of 16000 Hz audio") != std::string::npos);
+  CHECK(server.calls("ok") == 1);
+
+  const auto [fallback_method, fallback_text] = hear("unavailable");
+  CHECK(server.calls("unavailable") == 1);
+  CHECK(fallback_method == "asr");
+  CHECK(fallback_text.find("Hz audio") == std::string::npos);  // pocketsphinx's words, not the service's
+  CHECK_FALSE(fallback_text.empty());
+}
+
+TEST_CASE("a configured moderation service rejects flagged text; when it is down nothing unchecked goes on", "[extraction]") {
+  scripted_openai server;
+  const auto ns = unique_namespace("moderation");
+  auto write_text = [](const std::string& tag, const std::string& extra) {
+    std::string path = "/tmp/sf-test-" + unique_namespace(tag) + ".txt";
+    std::ofstream out(path);
+    out << "Notes for " << unique_email(tag) << ".\n\nThe water cycle moves water between the oceans, the air and the land. "
+        << extra << "\n";
+    return path;
+  };
+  {
+    node_process node(runtime_env(ns, {{"STUDYFORGE_MODERATION_ENDPOINT", service_json(server, "scripted-mod", "omni-test", "ok")}}));
+    user u(node.endpoint(), "moderated");
+    auto clean = write_text("clean", "Evaporation lifts it, condensation forms clouds, and rain brings it back down.");
+    auto flagged = write_text("flagged", "This line mentions a forbidden-example-term on purpose.");
+    auto fine = extracted_course(u, "clean.txt", clean);
+    auto bad = extracted_course(u, "flagged.txt", flagged);
+    std::remove(clean.c_str());
+    std::remove(flagged.c_str());
+    CHECK(fine["status"] == "ready");
+    CHECK(bad["status"] == "rejected");
+    CHECK(bad["reject_reason"].get<std::string>().rfind("flagged", 0) == 0);
+    CHECK(bad["reject_reason"].get<std::string>().find("violence") != std::string::npos);
+    CHECK(server.calls("ok") == 2);
+  }
+  {
+    node_process node(runtime_env(ns, {{"STUDYFORGE_MODERATION_ENDPOINT", service_json(server, "scripted-mod", "omni-test", "unavailable")},
+                                       {"STUDYFORGE_JOBS_EXTRACT_BACKOFF_S", "0,0"}}));
+    user u(node.endpoint(), "moderation-down");
+    auto text = write_text("unchecked", "Evaporation lifts it again.");
+    auto c = extracted_course(u, "unchecked.txt", text);
+    std::remove(text.c_str());
+    CHECK(c["status"] == "failed");
+    CHECK(c["error"].get<std::string>().find("moderation") != std::string::npos);
+    CHECK(server.calls("unavailable") == 2);  // both attempts asked
+  }
+}
 
 TEST_CASE("scans and mixed PDFs: native text first, OCR only where needed", "[extraction]") {
   node_process node;

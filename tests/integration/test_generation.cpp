@@ -204,9 +204,16 @@ TEST_CASE("a quiz on a topic is written from the source about that topic", "[gen
     REQUIRE(r.value().status == 202);
     source_of_file[file] = parse(r.value().body)["source_id"];
   }
-  auto until = std::chrono::steady_clock::now() + 240s;
-  while (u.get("/v1/courses/" + id)["status"] != "ready" && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(100ms);
-  REQUIRE(u.get("/v1/courses/" + id)["status"] == "ready");
+  // Ready once each source is extracted (it is ready, briefly, after the first one alone).
+  auto all_extracted = [&] {
+    auto c = u.get("/v1/courses/" + id);
+    std::size_t done = 0;
+    for (const auto& src : c["sources"]) done += src["status"] == "extracted";
+    return c["status"] == "ready" && done == source_of_file.size();
+  };
+  for (auto until = std::chrono::steady_clock::now() + 240s; !all_extracted() && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(100ms);
+  REQUIRE(all_extracted());
 
   // Topics in the students' words: each has a word neither text has, so full text alone
   // (every word must match) finds nothing and similarity has to choose. A course holds one

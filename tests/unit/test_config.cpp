@@ -58,7 +58,7 @@ TEST_CASE("every key is described with its environment name") {
   CHECK(text.find("STUDYFORGE_DATA_DIR") != std::string::npos);
 }
 
-TEST_CASE("an embeddings provider is one record, in the file or the environment") {
+TEST_CASE("embeddings, transcription and moderation services are one record each, in the file or the environment") {
   auto from_file = load(R"({"embeddings": {"name": "local", "base_url": "http://127.0.0.1:1/v1", "model": "nomic"}})", {});
   REQUIRE(from_file);
   REQUIRE(from_file.value().embeddings);
@@ -75,4 +75,13 @@ TEST_CASE("an embeddings provider is one record, in the file or the environment"
   REQUIRE_FALSE(no_url);
   CHECK(no_url.error().message.find("embeddings") != std::string::npos);
   REQUIRE_FALSE(load("", {{"STUDYFORGE_EMBEDDINGS", "[1, 2]"}}));
+
+  // A record nested under a section stays one value.
+  auto nested = load(R"({"moderation": {"min_chars": 10, "endpoint": {"name": "m", "base_url": "http://127.0.0.1:1/v1",
+                                                                    "model": "omni"}}})", {});
+  REQUIRE(nested);
+  REQUIRE(nested.value().moderation_service);
+  CHECK(nested.value().moderation_service->model == "omni");
+  CHECK(nested.value().moderation_min_chars == 10);
+  CHECK_FALSE(nested.value().transcription);
 }

@@ -12,6 +12,7 @@
 #include "ingest/page_judge.hpp"
 #include "ingest/subtitles.hpp"
 #include "ingest/text_document.hpp"
+#include "ingest/transcription.hpp"
 
 using namespace sf::ingest;
 
@@ -198,6 +199,57 @@ TEST_CASE("subtitle cues parse from SubRip and WebVTT and group into segments") 
   auto doc = segment_cues(cues, 60, "subtitle");
   REQUIRE(doc.pages.size() == 2);
   CHECK(doc.pages[1].start_seconds == 60);
+}
+
+TEST_CASE("audio goes to a transcription service as WAV pieces, times shifted back") {
+  std::vector<std::int16_t> samples(static_cast<std::size_t>(2.5 * speech_sample_rate), 0);
+  samples[1] = -2;
+  std::vector<double> sent_seconds;
+  transcriber fake = [&](const std::string& wav, double seconds) -> sf::result<std::vector<cue>> {
+    REQUIRE(wav.size() == 44 + static_cast<std::size_t>(seconds * speech_sample_rate) * 2);
+    CHECK(wav.compare(0, 4, "RIFF") == 0);
+    CHECK(wav.compare(8, 8, "WAVEfmt ") == 0);
+    CHECK(static_cast<unsigned char>(wav[24]) + 256 * static_cast<unsigned char>(wav[25]) == 16000 % 65536);
+    sent_seconds.push_back(seconds);
+    return std::vector<cue>{{0.25, 0.75, "piece " + std::to_string(sent_seconds.size()), false}};
+  };
+  auto cues = transcribe_in_pieces(samples, fake, 1.0);
+  REQUIRE(cues);
+  CHECK(sent_seconds == std::vector<double>{1.0, 1.0, 0.5});
+  REQUIRE(cues.value().size() == 3);
+  CHECK(cues.value()[2].start == Approx(2.25));
+  CHECK(cues.value()[2].text == "piece 3");
+  const std::string wav = to_wav(samples.data(), 2);
+  CHECK(static_cast<unsigned char>(wav[46]) == 0xFE);  // -2 little-endian
+  CHECK(static_cast<unsigned char>(wav[47]) == 0xFF);
+  transcriber down = [](const std::string&, double) -> sf::result<std::vector<cue>> {
+    return sf::failure(sf::errc::transient, "service down");
+  };
+  CHECK_FALSE(transcribe_in_pieces(samples, down, 1.0));
+}
+
+TEST_CASE("text goes to a moderation service in bounded pieces of whole characters") {
+  document_text d;
+  std::string page;
+  for (int i = 0; i < 300; ++i) page += "Grüße aus Köln, Straße " + std::to_string(i) + ". ";
+  d.pages.push_back({1, "native", page, -1, -1});
+  d.pages.push_back({2, "native", "A short second page.", -1, -1});
+  auto pieces = moderation_pieces(d, 1000, 0);
+  std::size_t total = 0;
+  for (const auto& p : pieces) {
+    CHECK(p.size() <= 1000);
+    CHECK(sf::utf8::valid(p));
+    total += p.size();
+  }
+  CHECK(total >= page.size());
+  CHECK(pieces.back().find("A short second page.") != std::string::npos);
+  CHECK(pieces.front().rfind("Grüße aus Köln, Straße 0.", 0) == 0);
+  // Too many: an even spread from start to end.
+  auto few = moderation_pieces(d, 1000, 3);
+  REQUIRE(few.size() == 3);
+  CHECK(few[0] == pieces[0]);
+  CHECK(few[2] != pieces[0]);
+  CHECK(moderation_pieces(document_text{}, 1000, 3).empty());
 }
 
 TEST_CASE("moderation rejects the empty, the unreadable and the blocked") {
