@@ -44,21 +44,30 @@ class openai_embedder final : public openai_client<embedder> {
   using openai_client::openai_client;
   std::string model_id() const override { return s_.name + "/" + s_.model; }
 
-  embedding_result embed(const std::string& text) override {
-    BOOST_OUTCOME_TRY(j, post_json(s_, "/embeddings", {{"model", s_.model}, {"input", text}, {"encoding_format", "float"}}));
+  embedding_result embed(const std::vector<std::string>& texts) override {
+    BOOST_OUTCOME_TRY(j, post_json(s_, "/embeddings", {{"model", s_.model}, {"input", texts}, {"encoding_format", "float"}}));
     auto data = j.find("data");
-    if (data == j.end() || !data->is_array() || data->empty() || !(*data)[0].is_object())
-      return provider_error{provider_failure::malformed, s_.name + ": the reply is not an embedding list"};
-    auto values = (*data)[0].find("embedding");
-    if (values == (*data)[0].end() || !values->is_array() || values->empty() || values->size() > max_dims)
-      return provider_error{provider_failure::malformed, s_.name + ": the reply holds no usable embedding"};
+    if (data == j.end() || !data->is_array() || data->size() != texts.size())
+      return provider_error{provider_failure::malformed, s_.name + ": the reply is not one embedding per input"};
     embedding_reply out;
-    out.vector.reserve(values->size());
-    for (const auto& v : *values) {
-      if (!v.is_number()) return provider_error{provider_failure::malformed, s_.name + ": the embedding holds a non-number"};
-      out.vector.push_back(v.get<float>());
+    out.vectors.resize(texts.size());
+    for (std::size_t i = 0; i < data->size(); ++i) {
+      const auto& item = (*data)[i];
+      // Each item says which input it embeds; servers need not keep the order.
+      const auto index = item.is_object() ? item.value("index", i) : texts.size();
+      auto values = item.is_object() ? item.find("embedding") : item.end();
+      if (index >= texts.size() || values == item.end() || !values->is_array() || values->empty() || values->size() > max_dims)
+        return provider_error{provider_failure::malformed, s_.name + ": the reply holds no usable embedding"};
+      auto& v = out.vectors[index];
+      for (const auto& x : *values) {
+        if (!x.is_number()) return provider_error{provider_failure::malformed, s_.name + ": the embedding holds a non-number"};
+        v.push_back(x.get<float>());
+      }
+      normalise(v);
     }
-    normalise(out.vector);
+    for (const auto& v : out.vectors)
+      if (v.empty() || v.size() != out.vectors.front().size())
+        return provider_error{provider_failure::malformed, s_.name + ": the embeddings differ in size or miss an input"};
     out.tokens = usage_of(j);
     return out;
   }

@@ -61,7 +61,7 @@ class provider {
 using chat_result = boost::outcome_v2::basic_result<chat_reply, provider_error, boost::outcome_v2::policy::terminate>;
 
 struct embedding_reply {
-  embedding vector;  // normalised
+  std::vector<embedding> vectors;  // one per text, in order, normalised
   usage tokens;
 };
 using embedding_result =
@@ -106,7 +106,7 @@ class embedder {
   virtual std::string name() const = 0;
   // Names the vector space: vectors are only compared with vectors of the same model.
   virtual std::string model_id() const = 0;
-  virtual embedding_result embed(const std::string& text) = 0;
+  virtual embedding_result embed(const std::vector<std::string>& texts) = 0;
 };
 
 }  // namespace sf::gen

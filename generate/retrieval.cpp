@@ -9,8 +9,16 @@
 #include "generate/embedding.hpp"
 
 namespace sf::gen {
-
 namespace {
+
+std::vector<std::size_t> best_of(std::vector<std::pair<double, std::size_t>> scored, std::size_t limit) {
+  const auto n = std::min(limit, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),
+                    [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(scored[i].second);
+  return out;
+}
 
 using term_counts = std::unordered_map<std::string, float>;
 
@@ -54,12 +62,14 @@ std::vector<std::size_t> similar_passages(std::string_view query, const std::vec
     }
     if (dot > 0) scored.emplace_back(dot / (std::sqrt(norm) * q_norm), i);
   }
-  const auto n = std::min(limit, scored.size());
-  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),
-                    [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
-  std::vector<std::size_t> out;
-  for (std::size_t i = 0; i < n; ++i) out.push_back(scored[i].second);
-  return out;
+  return best_of(std::move(scored), limit);
+}
+
+std::vector<std::size_t> nearest(const embedding& query, const std::vector<embedding>& items, std::size_t limit) {
+  std::vector<std::pair<double, std::size_t>> scored;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (items[i].size() == query.size()) scored.emplace_back(cosine(query, items[i]), i);
+  return best_of(std::move(scored), limit);
 }
 
 std::vector<std::size_t> fuse_rankings(const std::vector<std::vector<std::size_t>>& rankings, std::size_t limit, double k) {

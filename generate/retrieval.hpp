@@ -1,9 +1,11 @@
 #pragma once
 // Choosing the passages a prompt is written from: rankings by different signals (full text,
-// vector similarity) merged into one.
+// TF-IDF similarity, a provider's embeddings) merged into one.
 #include <cstddef>
 #include <string_view>
 #include <vector>
+
+#include "generate/embedding.hpp"
 
 namespace sf::gen {
 
@@ -14,6 +16,10 @@ namespace sf::gen {
 // feature with the query are left out.
 std::vector<std::size_t> similar_passages(std::string_view query, const std::vector<std::string_view>& passages,
                                           std::size_t limit);
+
+// Indices of the `limit` items nearest to `query` by cosine (dense embeddings of one model),
+// best first.
+std::vector<std::size_t> nearest(const embedding& query, const std::vector<embedding>& items, std::size_t limit);
 
 // Reciprocal rank fusion: each ranking lists item ids best first; an item scores the sum of
 // 1 / (k + rank) over the rankings holding it, so one found high by either signal, or

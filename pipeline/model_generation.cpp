@@ -37,37 +37,102 @@ json map_citations(json content, const std::map<std::string, std::string>& names
   return content;
 }
 
-// The prompt's text: the chunks that match the query best by full text (every word present)
-// and by TF-IDF similarity (some of its words, rare ones weighing more), fused; evenly
-// spread chunks when neither finds any. Each is labelled with its first page.
-gen::corpus retrieve(services& s, const course_text& text, const std::string& query, const std::string& title) {
+// The configured provider's vectors of `texts`, its tokens counted to the user.
+gen::embedding_result embed_counted(services& s, const std::string& owner_id, const std::vector<std::string>& texts) {
+  auto reply = s.embeddings->embed(texts);
+  if (reply) {
+    auto conn = s.db.acquire();
+    pqxx::nontransaction tx(*conn);
+    storage::add_usage(tx, owner_id, s.embeddings->name() + " (embeddings)", reply.value().tokens.prompt_tokens, 0);
+  }
+  return reply;
+}
+
+// Chunks ranked by the configured embedding provider. Chunk vectors are made once per file
+// and model (the first time a course retrieves from the file) and kept; the query's each
+// time. Empty without a provider or when it fails: the other rankings still stand.
+std::vector<std::size_t> rank_by_provider(services& s, const std::string& owner_id,
+                                          const std::vector<storage::scored_chunk>& chunks,
+                                          const std::vector<std::string>& shas, const std::string& query) {
+  if (!s.embeddings || query.empty() || chunks.empty()) return {};
+  const std::string model = s.embeddings->model_id();
+  std::map<std::pair<std::string, int>, gen::embedding> stored;
+  {
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    for (const auto& v : storage::chunk_vectors(tx, shas, model))
+      if (gen::embedding e; gen::from_bytes(v.embedding, e)) stored[{v.sha256, v.ordinal}] = std::move(e);
+  }
+  std::vector<std::size_t> missing;
+  for (std::size_t i = 0; i < chunks.size(); ++i)
+    if (!stored.contains({chunks[i].sha256, chunks[i].chunk.ordinal})) missing.push_back(i);
+  constexpr std::size_t per_request = 64;
+  for (std::size_t at = 0; at < missing.size(); at += per_request) {
+    const auto end = std::min(at + per_request, missing.size());
+    std::vector<std::string> texts;
+    for (auto k = at; k < end; ++k) texts.push_back(chunks[missing[k]].chunk.heading + "\n" + chunks[missing[k]].chunk.text);
+    auto reply = embed_counted(s, owner_id, texts);
+    if (!reply) {
+      spdlog::warn("embedding chunks failed ({}); retrieval goes on without them", reply.error().message);
+      return {};
+    }
+    std::vector<storage::chunk_vector> made;
+    for (auto k = at; k < end; ++k) {
+      const auto& c = chunks[missing[k]];
+      auto& v = stored[{c.sha256, c.chunk.ordinal}] = std::move(reply.value().vectors[k - at]);
+      made.push_back({c.sha256, c.chunk.ordinal, gen::to_bytes(v)});
+    }
+    auto conn = s.db.acquire();
+    pqxx::work tx(*conn);
+    storage::store_chunk_vectors(tx, model, made);
+    tx.commit();
+  }
+  auto q = embed_counted(s, owner_id, {query});
+  if (!q) {
+    spdlog::warn("embedding the query failed ({}); retrieval goes on without it", q.error().message);
+    return {};
+  }
+  std::vector<gen::embedding> in_order;
+  for (const auto& c : chunks) in_order.push_back(stored[{c.sha256, c.chunk.ordinal}]);
+  return gen::nearest(q.value().vectors.front(), in_order, context_chunks);
+}
+
+// The prompt's text: the chunks that match the query best by full text (every word present),
+// by TF-IDF similarity (some of its words, rare ones weighing more) and, when an embedding
+// provider is configured, by its embeddings; fused. Evenly spread chunks when none finds any.
+// Each is labelled with its first page.
+gen::corpus retrieve(services& s, const std::string& owner_id, const course_text& text, const std::string& query,
+                     const std::string& title) {
   std::vector<std::string> shas;
   std::map<std::string, std::string> source_of;
   for (const auto& [source, sha] : text.sha_of) {
     shas.push_back(sha);
     source_of[sha] = source;
   }
-  auto conn = s.db.acquire();
-  pqxx::read_transaction tx(*conn);
-  // Ids in both rankings are indices into `chunks`, every chunk of the course.
-  auto chunks = storage::all_chunks(tx, shas);
-  std::map<std::pair<std::string, int>, std::size_t> index_of;
-  std::vector<std::string_view> passages;
-  for (std::size_t i = 0; i < chunks.size(); ++i) {
-    index_of[{chunks[i].sha256, chunks[i].chunk.ordinal}] = i;
-    passages.push_back(chunks[i].chunk.text);
-  }
+  // Ids in every ranking are indices into `chunks`, every chunk of the course.
+  std::vector<storage::scored_chunk> chunks;
   std::vector<std::size_t> by_text;
-  for (const auto& c : storage::text_matches(tx, shas, query, static_cast<int>(context_chunks)))
-    if (auto it = index_of.find({c.sha256, c.chunk.ordinal}); it != index_of.end()) by_text.push_back(it->second);
+  {
+    auto conn = s.db.acquire();
+    pqxx::read_transaction tx(*conn);
+    chunks = storage::all_chunks(tx, shas);
+    std::map<std::pair<std::string, int>, std::size_t> index_of;
+    for (std::size_t i = 0; i < chunks.size(); ++i) index_of[{chunks[i].sha256, chunks[i].chunk.ordinal}] = i;
+    for (const auto& c : storage::text_matches(tx, shas, query, static_cast<int>(context_chunks)))
+      if (auto it = index_of.find({c.sha256, c.chunk.ordinal}); it != index_of.end()) by_text.push_back(it->second);
+  }
+  std::vector<std::string_view> passages;
+  for (const auto& c : chunks) passages.push_back(c.chunk.text);
   auto by_similarity = gen::similar_passages(query, passages, context_chunks);
+  auto by_provider = rank_by_provider(s, owner_id, chunks, shas, query);
 
   gen::corpus context;
   context.title = title;
-  auto chosen = gen::fuse_rankings({by_text, by_similarity}, context_chunks);
-  if (chosen.empty())
-    for (auto& c : storage::spread_chunks(tx, shas, static_cast<int>(context_chunks)))
-      context.pages.push_back({source_of[c.sha256], c.chunk.page_start, std::move(c.chunk.text)});
+  auto chosen = gen::fuse_rankings({by_text, by_similarity, by_provider}, context_chunks);
+  if (chosen.empty())  // every n-th chunk: a long document is represented from start to end
+    for (std::size_t i = 0, step = std::max<std::size_t>(1, chunks.size() / context_chunks);
+         i < chunks.size() && chosen.size() < context_chunks; i += step)
+      chosen.push_back(i);
   for (auto i : chosen) context.pages.push_back({source_of[chunks[i].sha256], chunks[i].chunk.page_start, std::move(chunks[i].chunk.text)});
   if (context.pages.empty()) {
     // Text extracted before chunking existed has no chunks: its first pages serve instead.
@@ -90,13 +155,8 @@ struct request_embedding {
 // answers (from entries the offline model embedded) and generation goes on.
 request_embedding embed_request(services& s, const std::string& owner_id, const std::string& text) {
   if (s.embeddings) {
-    auto reply = s.embeddings->embed(text);
-    if (reply) {
-      auto conn = s.db.acquire();
-      pqxx::nontransaction tx(*conn);
-      storage::add_usage(tx, owner_id, s.embeddings->name() + " (embeddings)", reply.value().tokens.prompt_tokens, 0);
-      return {std::move(reply.value().vector), s.embeddings->model_id()};
-    }
+    auto reply = embed_counted(s, owner_id, {text});
+    if (reply) return {std::move(reply.value().vectors.front()), s.embeddings->model_id()};
     spdlog::warn("embedding the request failed ({}); using the offline embedding", reply.error().message);
   }
   return {gen::embed_offline(text), gen::offline_embedding_model};
@@ -114,7 +174,7 @@ struct cache_match {
 result<job_effect> generate_with_model(services& s, const std::string& owner_id, gen::material_type type,
                                        const gen::options& opts, const course_text& text, job_context& ctx) {
   std::string type_name(gen::to_string(type));
-  auto context = retrieve(s, text, opts.topic.empty() ? text.pages.title : opts.topic, text.pages.title);
+  auto context = retrieve(s, owner_id, text, opts.topic.empty() ? text.pages.title : opts.topic, text.pages.title);
   if (context.pages.empty()) return failure(errc::invalid_value, "the course has no text to write from");
   auto request = gen::material_request(type, context, opts);
   std::string options_key = json{{"count", opts.count}, {"difficulty", opts.difficulty}, {"language", opts.language},

@@ -29,18 +29,35 @@ std::vector<scored_chunk> text_matches(pqxx::transaction_base& tx, const std::ve
                                     detail::pg_array(shas), query, limit));
 }
 
-std::vector<scored_chunk> spread_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas, int limit) {
-  return read_chunks(tx.exec_params(std::string("select ") + chunk_columns + ", 0::float8 from ("
-                                        "select *, row_number() over (order by sha256, ordinal) as rn, count(*) over () as n "
-                                        "from chunks where sha256 = any($1::text[])) c "
-                                        "where (rn - 1) % greatest(1, n / $2) = 0 order by sha256, ordinal limit $2",
-                                    detail::pg_array(shas), limit));
-}
-
 std::vector<scored_chunk> all_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas) {
   return read_chunks(tx.exec_params(std::string("select ") + chunk_columns + ", 0::float8 from chunks c "
                                         "where c.sha256 = any($1::text[]) order by c.sha256, c.ordinal",
                                     detail::pg_array(shas)));
+}
+
+std::vector<chunk_vector> chunk_vectors(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
+                                        const std::string& model) {
+  std::vector<chunk_vector> out;
+  for (const auto& r : tx.exec_params("select sha256, ordinal, encode(embedding, 'hex') from chunk_embeddings "
+                                      "where model = $1 and sha256 = any($2::text[])",
+                                      model, detail::pg_array(shas)))
+    out.push_back({r[0].as<std::string>(), r[1].as<int>(), from_hex(r[2].as<std::string>()).value_or("")});
+  return out;
+}
+
+void store_chunk_vectors(pqxx::transaction_base& tx, const std::string& model, const std::vector<chunk_vector>& vectors) {
+  if (vectors.empty()) return;
+  std::vector<std::string> shas, ordinals, hex;
+  for (const auto& v : vectors) {
+    shas.push_back(v.sha256);
+    ordinals.push_back(std::to_string(v.ordinal));
+    hex.push_back(to_hex(v.embedding));
+  }
+  // Two nodes embedding the same file at once store it once.
+  tx.exec_params("insert into chunk_embeddings (model, sha256, ordinal, embedding) "
+                 "select $1, v.sha256, v.ordinal, decode(v.hex, 'hex') "
+                 "from unnest($2::text[], $3::int[], $4::text[]) as v(sha256, ordinal, hex) on conflict do nothing",
+                 model, detail::pg_array(shas), detail::pg_array(ordinals), detail::pg_array(hex));
 }
 
 std::vector<cache_entry> cache_candidates(pqxx::transaction_base& tx, const std::string& type,

@@ -18,11 +18,19 @@ struct scored_chunk {
 // Chunks of these files matching every word of `query` (full text), best first.
 std::vector<scored_chunk> text_matches(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
                                        const std::string& query, int limit);
-// Every n-th chunk, so a long document is represented from start to end.
-std::vector<scored_chunk> spread_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas, int limit);
 
 // Every chunk of these files, in order.
 std::vector<scored_chunk> all_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas);
+
+struct chunk_vector {
+  std::string sha256;
+  int ordinal = 0;
+  std::string embedding;  // float32 bytes
+};
+// The stored vectors of these files' chunks made by `model`.
+std::vector<chunk_vector> chunk_vectors(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
+                                        const std::string& model);
+void store_chunk_vectors(pqxx::transaction_base& tx, const std::string& model, const std::vector<chunk_vector>& vectors);
 
 struct cache_entry {
   long long id = 0;

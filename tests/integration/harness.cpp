@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 namespace sf::test {
@@ -314,12 +315,27 @@ scripted_openai::~scripted_openai() {
   }
 }
 
-int scripted_openai::calls(const std::string& key) const {
-  std::ifstream in(log_);
+namespace {
+
+// Sums `count(entry)` over the log entries made with `key`.
+int tally(const std::string& log, const std::string& key, const std::function<int(const nlohmann::json&)>& count) {
+  std::ifstream in(log);
   int n = 0;
-  for (std::string line; std::getline(in, line);)
-    if (nlohmann::json::parse(line, nullptr, false).value("key", "") == key) ++n;
+  for (std::string line; std::getline(in, line);) {
+    auto entry = nlohmann::json::parse(line, nullptr, false);
+    if (entry.is_object() && entry.value("key", "") == key) n += count(entry);
+  }
   return n;
+}
+
+}  // namespace
+
+int scripted_openai::calls(const std::string& key) const {
+  return tally(log_, key, [](const nlohmann::json&) { return 1; });
+}
+
+int scripted_openai::embedded(const std::string& key) const {
+  return tally(log_, key, [](const nlohmann::json& e) { return e.value("inputs", 0); });
 }
 
 std::string providers_json(const scripted_openai& server, const std::vector<std::string>& keys, int timeout_s) {

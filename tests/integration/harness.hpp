@@ -118,6 +118,8 @@ class scripted_openai {
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
   // Calls made with this API key so far.
   int calls(const std::string& key) const;
+  // Texts embedded with this API key so far (a call may embed several).
+  int embedded(const std::string& key) const;
 
  private:
   int pid_ = -1;

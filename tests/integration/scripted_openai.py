@@ -15,7 +15,7 @@ It listens on 127.0.0.1 only and prints its port. The API key picks the behaviou
 /v1/audio/transcriptions cannot listen: it answers what it measured of the WAV file it got,
 "heard <seconds> seconds of <rate> Hz audio for <model>", in two timed halves.
 Every call is appended to --log as a JSON line: {"key", "schema"} (the path's last word for
-the endpoints other than chat).
+the endpoints other than chat), and for embeddings "inputs", how many texts it embedded.
 """
 import argparse
 import json
@@ -160,8 +160,11 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             CALLS[key] = CALLS.get(key, 0) + 1
             n = CALLS[key]
+            entry = {"key": key, "schema": schema}
+            if embeddings:
+                entry["inputs"] = len(req["input"]) if isinstance(req["input"], list) else 1
             with open(self.log_path, "a") as log:
-                log.write(json.dumps({"key": key, "schema": schema}) + "\n")
+                log.write(json.dumps(entry) + "\n")
         if key == "ratelimit":
             return self.reply(429, {"error": {"message": "slow down"}})
         if key == "unavailable":
@@ -178,10 +181,12 @@ class Handler(BaseHTTPRequestHandler):
                 results.append({"flagged": bad, "categories": {"violence": bad, "hate": False}})
             return self.reply(200, {"id": "modr-test", "model": req.get("model", "scripted"), "results": results})
         if embeddings:
-            text = req["input"]
-            return self.reply(200, {"object": "list", "model": req.get("model", "scripted"),
-                                    "data": [{"object": "embedding", "index": 0, "embedding": embedding_of(text)}],
-                                    "usage": {"prompt_tokens": len(text) // 4, "total_tokens": len(text) // 4}})
+            texts = req["input"] if isinstance(req["input"], list) else [req["input"]]
+            tokens = sum(len(t) for t in texts) // 4
+            # Listed last to first, each with its index, as servers may.
+            data = [{"object": "embedding", "index": i, "embedding": embedding_of(t)} for i, t in enumerate(texts)]
+            return self.reply(200, {"object": "list", "model": req.get("model", "scripted"), "data": data[::-1],
+                                    "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
         prompt = req["messages"][-1]["content"]
         count = 6
         m = re.search(r"Write (\d+) ", req["messages"][0]["content"])

@@ -151,7 +151,7 @@ TEST_CASE("the semantic cache answers repeats without a model call, and stands i
   }
 }
 
-TEST_CASE("a provider's embeddings key the cache; when they fail the offline embedding stands in", "[generation]") {
+TEST_CASE("a provider's embeddings rank chunks and key the cache; when they fail generation goes on", "[generation]") {
   scripted_openai server;
   auto ns = unique_namespace("embed");
   const auto title = unique_email("Embedded course");
@@ -159,22 +159,28 @@ TEST_CASE("a provider's embeddings key the cache; when they fail the offline emb
     return json{{"name", "scripted-embed"}, {"base_url", server.base_url()}, {"model", "hash-64"}, {"api_key", key}}.dump();
   };
   {
+    // One material at a time, so the file's chunks are embedded by the first retrieval alone.
     node_process node(runtime_env(ns, {{"STUDYFORGE_PROVIDERS", providers_json(server, {"ok"})},
-                                       {"STUDYFORGE_EMBEDDINGS", embeddings("embed")}}));
+                                       {"STUDYFORGE_EMBEDDINGS", embeddings("embed")},
+                                       {"STUDYFORGE_LANES_GENERATE_CONCURRENCY", "1"}}));
     user u(node.endpoint(), "embed-a");
     REQUIRE(devref_course(u, title)["status"] == "ready");
     CHECK(server.calls("ok") == 3);
-    CHECK(server.calls("embed") == 3);  // one request embedding per material
+    // Per material a query (retrieval) and a request (cache); once, the file's chunks in one call.
+    CHECK(server.calls("embed") == 7);
+    const int first = server.embedded("embed");
+    CHECK(first > 6 + 3);  // the excerpt has more than three chunks
     auto me = u.get("/v1/me");
-    CHECK(me["usage"]["today"]["scripted-embed (embeddings)"]["calls"] == 3);
+    CHECK(me["usage"]["today"]["scripted-embed (embeddings)"]["calls"] == 7);
     CHECK(me["usage"]["today"]["scripted-embed (embeddings)"]["prompt_tokens"].get<long long>() > 0);
 
-    // The same request, embedded by the same model: the cache answers.
+    // The same request, embedded by the same model: the cache answers, and the chunks'
+    // vectors are reused, not made again.
     user v(node.endpoint(), "embed-b");
     auto again = devref_course(v, title);
     CHECK(again["status"] == "ready");
     CHECK(server.calls("ok") == 3);
-    CHECK(server.calls("embed") == 6);
+    CHECK(server.embedded("embed") == first + 6);
     CHECK(materials(v, again["id"])["summary"]["provider"].get<std::string>().find("cached") != std::string::npos);
   }
   {

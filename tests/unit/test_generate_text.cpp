@@ -186,4 +186,8 @@ TEST_CASE("retrieval fuses full-text and similarity rankings") {
   CHECK(similar_passages("how the release managers work", passages, 1) == std::vector<std::size_t>{0});
   CHECK(similar_passages("the of and", passages, 5).empty());
   CHECK(similar_passages("anything", {}, 5).empty());
+
+  const std::vector<embedding> dense = {{1.0f, 0.0f}, {0.6f, 0.8f}, {0.0f, 1.0f}, {1.0f}};
+  CHECK(nearest({0.0f, 1.0f}, dense, 2) == std::vector<std::size_t>{2, 1});  // the 1-d vector is not comparable
+  CHECK(nearest({0.0f, 1.0f}, dense, 9).size() == 3);
 }
