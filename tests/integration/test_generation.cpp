@@ -155,8 +155,10 @@ TEST_CASE("a provider's embeddings rank chunks and key the cache; when they fail
   scripted_openai server;
   auto ns = unique_namespace("embed");
   const auto title = unique_email("Embedded course");
+  // A model name of this run's own: vectors stored by earlier runs are another model's.
+  const auto model = "hash-64-" + ns;
   auto embeddings = [&](const std::string& key) {
-    return json{{"name", "scripted-embed"}, {"base_url", server.base_url()}, {"model", "hash-64"}, {"api_key", key}}.dump();
+    return json{{"name", "scripted-embed"}, {"base_url", server.base_url()}, {"model", model}, {"api_key", key}}.dump();
   };
   {
     // One material at a time, so the file's chunks are embedded by the first retrieval alone.
