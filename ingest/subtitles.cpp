@@ -7,6 +7,8 @@
 namespace sf::ingest {
 namespace {
 
+constexpr double max_cue_seconds = 1e7;  // about 115 days
+
 // "01:02:03,456", "01:02:03.456" or "02:03.456" -> seconds; -1 when malformed.
 double parse_time(std::string_view t) {
   double parts[3] = {0, 0, 0};
@@ -73,7 +75,8 @@ std::vector<cue> parse_subtitles(std::string_view text) {
       } catch (const std::exception&) {
         current = cue{-1, -1, {}};
       }
-      in_cue = current.start >= 0 && current.end >= current.start;
+      // Times past any recording (a garbled or hostile file) would overflow page numbers later.
+      in_cue = current.start >= 0 && current.end >= current.start && current.end <= max_cue_seconds;
       continue;
     }
     if (line.empty()) {

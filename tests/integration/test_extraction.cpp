@@ -65,7 +65,7 @@ std::string page_text(user& u, const json& course) {
 
 }  // namespace
 
-TEST_CASE("a configured transcription service hears a video; pocketsphinx stands in when it fails", "[extraction]") {
+TEST_CASE("a configured transcription service hears a video, and pocketsphinx stands in when it fails", "[extraction]") {
   scripted_openai server;
   const auto ns = unique_namespace("asr");
   // A node whose transcription service answers with `key`; the method and text of a video.
@@ -92,7 +92,7 @@ TEST_CASE("a configured transcription service hears a video; pocketsphinx stands
   CHECK_FALSE(fallback_text.empty());
 }
 
-TEST_CASE("a configured moderation service rejects flagged text; when it is down nothing unchecked goes on", "[extraction]") {
+TEST_CASE("a configured moderation service rejects flagged text, and when it is down nothing unchecked goes on", "[extraction]") {
   scripted_openai server;
   const auto ns = unique_namespace("moderation");
   auto write_text = [](const std::string& tag, const std::string& extra) {

@@ -151,7 +151,7 @@ TEST_CASE("the semantic cache answers repeats without a model call, and stands i
   }
 }
 
-TEST_CASE("a provider's embeddings rank chunks and key the cache; when they fail generation goes on", "[generation]") {
+TEST_CASE("a provider's embeddings rank chunks and key the cache, and generation goes on when they fail", "[generation]") {
   scripted_openai server;
   auto ns = unique_namespace("embed");
   const auto title = unique_email("Embedded course");

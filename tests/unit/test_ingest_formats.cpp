@@ -199,6 +199,12 @@ TEST_CASE("subtitle cues parse from SubRip and WebVTT and group into segments") 
   auto doc = segment_cues(cues, 60, "subtitle");
   REQUIRE(doc.pages.size() == 2);
   CHECK(doc.pages[1].start_seconds == 60);
+
+  // Found by the fuzzer: times past any recording are not cues (they overflowed page numbers).
+  auto absurd = parse_subtitles("1\n00:00:03,000 --> 00:00:05,000\nFine\n\n2\n99999999999999999999999:03 --> "
+                                "99999999999999999999999:04\nToo late\n");
+  REQUIRE(absurd.size() == 1);
+  CHECK(absurd[0].text == "Fine");
 }
 
 TEST_CASE("audio goes to a transcription service as WAV pieces, times shifted back") {
