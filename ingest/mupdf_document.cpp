@@ -207,10 +207,28 @@ struct ocr_job {
   bool rendered = false;
 };
 
-// Runs `jobs` on `threads` workers, each with a cloned context, its own document and engine.
-// The calling thread reports progress and stops the workers when the checkpoint says so.
-bool run_ocr(fz_context* base, const std::string& path, const char* magic, std::vector<ocr_job>& jobs,
+// A context with our allocator (the memory cap), quiet diagnostics and document handlers.
+// `locks` may be null (MuPDF's no-op locks) when the context is never cloned; errors go to
+// `diag` when given (a single-threaded context only: the record is not synchronised).
+context_ptr new_context(fz_alloc_context* alloc, fz_locks_context* locks, diagnostics* diag) {
+  context_ptr ctx{fz_new_context(alloc, locks, FZ_STORE_DEFAULT)};
+  if (!ctx) return ctx;
+  if (diag) fz_set_error_callback(ctx.get(), on_error, diag);
+  else fz_set_error_callback(ctx.get(), on_warning, nullptr);
+  fz_set_warning_callback(ctx.get(), on_warning, nullptr);
+  fz_register_document_handlers(ctx.get());
+  return ctx;
+}
+
+// Runs `jobs` on `threads` workers, each with its own context cloned from a locked base, its
+// own document and engine. The calling thread reports progress and stops the workers when the
+// checkpoint says so.
+bool run_ocr(fz_alloc_context* alloc, const std::string& path, const char* magic, std::vector<ocr_job>& jobs,
              const ocr_options& opts, const checkpoint& progress) {
+  // Only cloned contexts need locks; the single-threaded native pass runs without them.
+  mupdf_locks locks;
+  fz_locks_context locks_ctx{&locks, lock_fn, unlock_fn};
+  context_ptr base = new_context(alloc, &locks_ctx, nullptr);
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
   std::mutex mu;
@@ -218,7 +236,7 @@ bool run_ocr(fz_context* base, const std::string& path, const char* magic, std::
   std::size_t done = 0;
   std::string engine_error;
   auto worker = [&] {
-    context_ptr ctx{fz_clone_context(base)};
+    context_ptr ctx{base ? fz_clone_context(base.get()) : nullptr};
     document_ref d{ctx.get(), ctx ? open_document(ctx.get(), path.c_str(), magic) : nullptr};
     auto engine = ocr_engine::borrow(opts.language);
     for (std::size_t i = next++; i < jobs.size(); i = next++) {
@@ -264,14 +282,9 @@ result<document_text> extract_document(const std::string& path, const std::strin
   memory_cap cap;
   cap.cap = lim.max_memory_bytes;
   fz_alloc_context alloc{&cap, cap_malloc, cap_realloc, cap_free};
-  mupdf_locks locks;
-  fz_locks_context locks_ctx{&locks, lock_fn, unlock_fn};
-  context_ptr ctx{fz_new_context(&alloc, &locks_ctx, FZ_STORE_DEFAULT)};
-  if (!ctx) return failure(errc::internal, "cannot create a MuPDF context");
   diagnostics diag;
-  fz_set_error_callback(ctx.get(), on_error, &diag);
-  fz_set_warning_callback(ctx.get(), on_warning, nullptr);
-  fz_register_document_handlers(ctx.get());
+  context_ptr ctx = new_context(&alloc, nullptr, &diag);
+  if (!ctx) return failure(errc::internal, "cannot create a MuPDF context");
 
   const char* magic = magic_of(media_type);
   document_ref main{ctx.get(), open_document(ctx.get(), path.c_str(), magic)};
@@ -304,7 +317,7 @@ result<document_text> extract_document(const std::string& path, const std::strin
   }
 
   if (ocr.enabled && !jobs.empty()) {
-    if (!run_ocr(ctx.get(), path, magic, jobs, ocr, progress)) return failure(errc::cancelled, "extraction cancelled");
+    if (!run_ocr(&alloc, path, magic, jobs, ocr, progress)) return failure(errc::cancelled, "extraction cancelled");
     for (const auto& job : jobs) {
       auto& page = out.pages[static_cast<std::size_t>(job.index)];
       page.method = "ocr";
