@@ -149,7 +149,8 @@ result<nlohmann::json> make_quiz(const analysis& a, const options& opts) {
   if (usable == 0)
     return failure(errc::invalid_value, "The text has no complete, readable sentence, so no quiz can be made from it.");
 
-  const auto choices = cloze_choices(doc, a.terms, 2, level_of(opts.difficulty));
+  const level difficulty = level_of(opts.difficulty);
+  const auto choices = cloze_choices(doc, a.terms, 2, difficulty);
   std::vector<pick> candidates;
   for (std::size_t i = 0; i < choices.size(); ++i) candidates.push_back({choices[i].where.sentence, choices[i].score, i});
 
@@ -168,7 +169,7 @@ result<nlohmann::json> make_quiz(const analysis& a, const options& opts) {
     if (answers.contains(t.key) || sentences.contains(p.sentence)) return false;
     auto cz = make_cloze(doc, t, choice.where);
     if (!cz || prompts.contains(cz->prompt)) return false;
-    auto d = distractors_for(a, forms, t, cz->answer, doc.sentences[p.sentence], level_of(opts.difficulty), distractor_use);
+    auto d = distractors_for(a, forms, t, cz->answer, doc.sentences[p.sentence], difficulty, distractor_use);
     if (!d) return false;
     answers.insert(t.key);
     sentences.insert(p.sentence);

@@ -10,7 +10,6 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
-#include <array>
 #include <cmath>
 #include <deque>
 #include <filesystem>
@@ -23,7 +22,6 @@
 #include "http/connection_counter.hpp"
 #include "http/event_sequencer.hpp"
 #include "http/hub.hpp"
-#include "http/wire.hpp"
 #include "http/work_queue.hpp"
 #include "http/ws_protocol.hpp"
 #include "pipeline/journal.hpp"
@@ -86,6 +84,20 @@ void copy_headers(const Fields& f, request& r) {
     for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     r.headers[name] = std::string(field.value());
   }
+}
+
+// The message Beast writes for one of our responses.
+std::shared_ptr<bhttp::response<bhttp::string_body>> to_beast(response res, const std::string& request_id, unsigned version,
+                                                              bool keep_alive) {
+  auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
+  msg->set(bhttp::field::server, "studyforge");
+  msg->set("X-Request-Id", request_id);
+  if (!res.content_type.empty()) msg->set(bhttp::field::content_type, res.content_type);
+  for (const auto& [k, v] : res.headers) msg->set(k, v);
+  msg->body() = std::move(res.body);
+  msg->keep_alive(keep_alive);
+  msg->prepare_payload();
+  return msg;
 }
 
 std::shared_ptr<const std::string> shared_text(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
@@ -417,7 +429,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
         if (!user_slot)
           return self->respond_now(429, "throttled", "too many open WebSocket connections for this account", false);
         self->stream_.expires_never();  // the WebSocket has its own timeouts
-        std::make_shared<websocket_session>(std::move(self->stream_), self->sh_, user->id, std::move(*self->address_slot_),
+        std::make_shared<websocket_session>(std::move(self->stream_), self->sh_, user->id, std::move(self->address_slot_),
                                             std::move(*user_slot))
             ->run(std::move(req));
       });
@@ -434,14 +446,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
   void write(response res) {
     log_access(res);
-    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version_);
-    msg->set(bhttp::field::server, "studyforge");
-    msg->set("X-Request-Id", request_id_);
-    if (!res.content_type.empty()) msg->set(bhttp::field::content_type, res.content_type);
-    for (const auto& [k, v] : res.headers) msg->set(k, v);
-    msg->body() = std::move(res.body);
-    msg->keep_alive(keep_alive_);
-    msg->prepare_payload();
+    auto msg = to_beast(std::move(res), request_id_, version_, keep_alive_);
     stream_.expires_after(header_timeout);
     bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
       if (ec) return;
@@ -481,7 +486,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::optional<bhttp::request_parser<bhttp::file_body>> file_;
   std::filesystem::path body_path_;
   std::string remote_;
-  std::optional<connection_counter::slot> address_slot_;  // moves to the WebSocket on upgrade
+  connection_counter::slot address_slot_;  // moves to the WebSocket on upgrade
   std::string request_id_;
   std::string method_;
   std::chrono::steady_clock::time_point started_{};
@@ -534,14 +539,13 @@ class listener : public std::enable_shared_from_this<listener> {
   // One address holds too many connections: a short answer, then the socket is closed.
   void refuse(tcp::socket socket) {
     ++sh_->routes.metrics().connections_refused;
-    auto body = std::make_shared<std::string>(
-        error_json("throttled", "too many open connections from this address", new_request_id()).dump());
-    auto head = std::make_shared<std::string>(
-        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Type: application/json\r\nConnection: close\r\n"
-        "Content-Length: " + std::to_string(body->size()) + "\r\n\r\n");
+    request r;
+    r.request_id = new_request_id();
+    auto res = error_response(429, "throttled", "too many open connections from this address", r);
+    res.headers.emplace_back("Retry-After", "1");
+    auto msg = to_beast(std::move(res), r.request_id, 11, false);
     auto s = std::make_shared<tcp::socket>(std::move(socket));
-    std::array<net::const_buffer, 2> parts{net::buffer(*head), net::buffer(*body)};
-    net::async_write(*s, parts, [s, head, body](beast::error_code, std::size_t) {
+    bhttp::async_write(*s, *msg, [s, msg](beast::error_code, std::size_t) {
       beast::error_code ignored;
       s->shutdown(tcp::socket::shutdown_both, ignored);
     });

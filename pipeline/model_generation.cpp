@@ -52,7 +52,7 @@ gen::embedding_result embed_counted(services& s, const std::string& owner_id, co
 // and model (the first time a course retrieves from the file) and kept; the query's each
 // time. Empty without a provider or when it fails: the other rankings still stand.
 std::vector<std::size_t> rank_by_provider(services& s, const std::string& owner_id,
-                                          const std::vector<storage::scored_chunk>& chunks,
+                                          const std::vector<storage::file_chunk>& chunks,
                                           const std::vector<std::string>& shas, const std::string& query) {
   if (!s.embeddings || query.empty() || chunks.empty()) return {};
   const std::string model = s.embeddings->model_id();
@@ -110,7 +110,7 @@ gen::corpus retrieve(services& s, const std::string& owner_id, const course_text
     source_of[sha] = source;
   }
   // Ids in every ranking are indices into `chunks`, every chunk of the course.
-  std::vector<storage::scored_chunk> chunks;
+  std::vector<storage::file_chunk> chunks;
   std::vector<std::size_t> by_text;
   {
     auto conn = s.db.acquire();
@@ -118,8 +118,8 @@ gen::corpus retrieve(services& s, const std::string& owner_id, const course_text
     chunks = storage::all_chunks(tx, shas);
     std::map<std::pair<std::string, int>, std::size_t> index_of;
     for (std::size_t i = 0; i < chunks.size(); ++i) index_of[{chunks[i].sha256, chunks[i].chunk.ordinal}] = i;
-    for (const auto& c : storage::text_matches(tx, shas, query, static_cast<int>(context_chunks)))
-      if (auto it = index_of.find({c.sha256, c.chunk.ordinal}); it != index_of.end()) by_text.push_back(it->second);
+    for (const auto& key : storage::text_matches(tx, shas, query, static_cast<int>(context_chunks)))
+      if (auto it = index_of.find(key); it != index_of.end()) by_text.push_back(it->second);
   }
   std::vector<std::string_view> passages;
   for (const auto& c : chunks) passages.push_back(c.chunk.text);

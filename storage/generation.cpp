@@ -5,34 +5,26 @@
 
 namespace sf::storage {
 
-namespace {
-
-constexpr const char* chunk_columns = "c.sha256, c.ordinal, c.page_start, c.page_end, c.heading, c.text";
-
-std::vector<scored_chunk> read_chunks(const pqxx::result& res) {
-  std::vector<scored_chunk> out;
-  for (const auto& r : res)
-    out.push_back({r[0].as<std::string>(),
-                   {r[1].as<int>(), r[2].as<int>(), r[3].as<int>(), detail::opt_text(r[4]).value_or(""), r[5].as<std::string>()},
-                   r[6].as<double>()});
+std::vector<std::pair<std::string, int>> text_matches(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
+                                                      const std::string& query, int limit) {
+  std::vector<std::pair<std::string, int>> out;
+  if (query.empty()) return out;
+  for (const auto& r : tx.exec_params("select c.sha256, c.ordinal from chunks c, plainto_tsquery('simple', $2) q "
+                                      "where c.sha256 = any($1::text[]) and c.tsv @@ q "
+                                      "order by ts_rank(c.tsv, q) desc, c.sha256, c.ordinal limit $3",
+                                      detail::pg_array(shas), query, limit))
+    out.emplace_back(r[0].as<std::string>(), r[1].as<int>());
   return out;
 }
 
-}  // namespace
-
-std::vector<scored_chunk> text_matches(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
-                                       const std::string& query, int limit) {
-  if (query.empty()) return {};
-  return read_chunks(tx.exec_params(std::string("select ") + chunk_columns +
-                                        ", ts_rank(c.tsv, q) from chunks c, plainto_tsquery('simple', $2) q "
-                                        "where c.sha256 = any($1::text[]) and c.tsv @@ q order by 7 desc, c.sha256, c.ordinal limit $3",
-                                    detail::pg_array(shas), query, limit));
-}
-
-std::vector<scored_chunk> all_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas) {
-  return read_chunks(tx.exec_params(std::string("select ") + chunk_columns + ", 0::float8 from chunks c "
-                                        "where c.sha256 = any($1::text[]) order by c.sha256, c.ordinal",
-                                    detail::pg_array(shas)));
+std::vector<file_chunk> all_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas) {
+  std::vector<file_chunk> out;
+  for (const auto& r : tx.exec_params("select sha256, ordinal, page_start, page_end, heading, text from chunks "
+                                      "where sha256 = any($1::text[]) order by sha256, ordinal",
+                                      detail::pg_array(shas)))
+    out.push_back({r[0].as<std::string>(),
+                   {r[1].as<int>(), r[2].as<int>(), r[3].as<int>(), detail::opt_text(r[4]).value_or(""), r[5].as<std::string>()}});
+  return out;
 }
 
 std::vector<chunk_vector> chunk_vectors(pqxx::transaction_base& tx, const std::vector<std::string>& shas,

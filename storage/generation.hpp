@@ -3,24 +3,25 @@
 #include <optional>
 #include <pqxx/types.hxx>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/records.hpp"
 
 namespace sf::storage {
 
-struct scored_chunk {
-  std::string sha256;
+struct file_chunk {
+  std::string sha256;  // the file content it belongs to
   chunk_record chunk;
-  double rank = 0;  // full-text rank; 0 when chosen otherwise
 };
 
-// Chunks of these files matching every word of `query` (full text), best first.
-std::vector<scored_chunk> text_matches(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
-                                       const std::string& query, int limit);
+// (sha256, ordinal) of the chunks of these files matching every word of `query` (full text),
+// best first.
+std::vector<std::pair<std::string, int>> text_matches(pqxx::transaction_base& tx, const std::vector<std::string>& shas,
+                                                      const std::string& query, int limit);
 
 // Every chunk of these files, in order.
-std::vector<scored_chunk> all_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas);
+std::vector<file_chunk> all_chunks(pqxx::transaction_base& tx, const std::vector<std::string>& shas);
 
 struct chunk_vector {
   std::string sha256;

@@ -43,11 +43,13 @@ std::optional<job_record> first_job(const pqxx::result& res) {
 }  // namespace
 
 job_record create_job(pqxx::transaction_base& tx, const new_job& j) {
-  return read_job(detail::exec_prepared(tx, "create_job", std::string("insert into jobs (owner_id, course_id, source_id, material_id, kind, lane, "
-                                             "max_attempts, payload, cluster) values ($1::uuid, $2::uuid, $3::uuid, $4::uuid, "
-                                             "$5, $6, $7, $8::jsonb, $9) returning ") + job_columns,
-                                 j.owner_id, j.course_id, j.source_id, j.material_id, j.kind, j.lane, j.max_attempts,
-                                 j.payload_json, j.cluster)[0]);
+  // Built once: this runs for every job.
+  static const std::string sql =
+      std::string("insert into jobs (owner_id, course_id, source_id, material_id, kind, lane, max_attempts, payload, "
+                  "cluster) values ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7, $8::jsonb, $9) returning ") +
+      job_columns;
+  return read_job(detail::exec_prepared(tx, "create_job", sql, j.owner_id, j.course_id, j.source_id, j.material_id, j.kind,
+                                        j.lane, j.max_attempts, j.payload_json, j.cluster)[0]);
 }
 
 std::optional<job_record> find_job(pqxx::transaction_base& tx, const std::string& id, bool for_update) {
@@ -76,7 +78,7 @@ std::vector<job_record> list_jobs(pqxx::transaction_base& tx, const std::string&
 
 std::optional<job_record> start_job(pqxx::transaction_base& tx, const std::string& id, const std::string& node_id,
                                     int stale_after_ms) {
-  return first_job(detail::exec_prepared(tx, "start_job",
+  static const std::string sql =  // built once: this runs for every job
       std::string("update jobs set status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()), "
                   "attempt_started_at = now(), node_id = $2, heartbeat_at = now(), progress = 0, error = null, "
                   "due_at = null, current_step = case kind when 'extract' then 'extracting text' "
@@ -84,8 +86,8 @@ std::optional<job_record> start_job(pqxx::transaction_base& tx, const std::strin
                   "from materials m where m.id = jobs.material_id), kind) else kind end "
                   "where id = $1::uuid and not cancel_requested and (status in ('queued', 'retrying') or "
                   "(status = 'running' and attempt < max_attempts and heartbeat_at < "
-                  "now() - make_interval(secs => $3::float8 / 1000))) returning ") + job_columns,
-      id, node_id, stale_after_ms));
+                  "now() - make_interval(secs => $3::float8 / 1000))) returning ") + job_columns;
+  return first_job(detail::exec_prepared(tx, "start_job", sql, id, node_id, stale_after_ms));
 }
 
 bool heartbeat_stale(pqxx::transaction_base& tx, const std::string& id, int stale_after_ms) {
