@@ -347,8 +347,10 @@ std::string providers_json(const scripted_openai& server, const std::vector<std:
 }
 
 nlohmann::json finished_course(user& u, const std::string& filename, const std::string& bytes,
-                               std::chrono::seconds limit, const std::string& title) {
-  auto id = u.call("POST", "/v1/courses", {{"title", title.empty() ? filename : title}}, 201)["id"].get<std::string>();
+                               std::chrono::seconds limit, const std::string& title, const nlohmann::json& materials) {
+  nlohmann::json body{{"title", title.empty() ? filename : title}};
+  if (!materials.is_null()) body["materials"] = materials;
+  auto id = u.call("POST", "/v1/courses", body, 201)["id"].get<std::string>();
   auto r = u.http.upload("/v1/courses/" + id + "/sources?filename=" + filename, bytes);
   REQUIRE(r);
   INFO(filename << " -> " << r.value().status << " " << r.value().body);

@@ -59,10 +59,12 @@ struct user {
 
 nlohmann::json parse(const std::string& s);
 
-// Creates a course titled `title` (the file name when empty), uploads `bytes` as `filename` and
-// waits until the course is ready, rejected or failed; returns it then.
+// Creates a course titled `title` (the file name when empty) asking for `materials` (null: the
+// default ones), uploads `bytes` as `filename` and waits until the course is ready, rejected or
+// failed; returns it then.
 nlohmann::json finished_course(user& u, const std::string& filename, const std::string& bytes,
-                               std::chrono::seconds limit = std::chrono::seconds(240), const std::string& title = "");
+                               std::chrono::seconds limit = std::chrono::seconds(240), const std::string& title = "",
+                               const nlohmann::json& materials = nullptr);
 
 // Collects a course's WebSocket messages until the course reaches an end state.
 struct course_feed {

@@ -282,6 +282,7 @@ TEST_CASE("one address holds at most the configured number of connections", "[se
   CHECK(holders.size() >= 3);  // the node's own readiness probe may still be closing
   CHECK(refused->headers["retry-after"] == "1");
   CHECK(parse(refused->body)["error"]["code"] == "throttled");
+  CHECK(refused->headers["x-request-id"].size() == 16);  // like every response
   // A closed connection gives its place back.
   holders.pop_back();
   bool served = false;

@@ -28,17 +28,7 @@ int upload_status(user& u, const std::string& file, const std::string& name, std
 
 // A course that only extracts (no materials), in its end state.
 json extracted_course(user& u, const std::string& filename, const std::string& path) {
-  auto id = u.call("POST", "/v1/courses", {{"title", filename}, {"materials", json::array()}}, 201)["id"].get<std::string>();
-  auto r = u.http.upload("/v1/courses/" + id + "/sources?filename=" + filename, path);
-  REQUIRE(r);
-  REQUIRE(r.value().status == 202);
-  for (auto until = std::chrono::steady_clock::now() + 240s; std::chrono::steady_clock::now() < until;
-       std::this_thread::sleep_for(100ms)) {
-    auto c = u.get("/v1/courses/" + id);
-    if (c["status"] == "ready" || c["status"] == "rejected" || c["status"] == "failed") return c;
-  }
-  FAIL(filename << " never finished");
-  return nullptr;
+  return finished_course(u, filename, path, 240s, filename, json::array());
 }
 
 // The fixture video with a unique comment: bytes no earlier run extracted (the extraction

@@ -128,7 +128,9 @@ TEST_CASE("the semantic cache answers repeats without a model call, and stands i
   auto ns = unique_namespace("cache");
   const auto title = unique_email("Cached course");  // unique per run: the database may outlive it
   {
-    node_process node(runtime_env(ns, {{"STUDYFORGE_PROVIDERS", providers_json(server, {"ok"})}}));
+    // Only an identical request hits: earlier runs' answers (another title) must not.
+    node_process node(runtime_env(ns, {{"STUDYFORGE_PROVIDERS", providers_json(server, {"ok"})},
+                                       {"STUDYFORGE_GENERATE_CACHE_HIT_SIMILARITY", "1.0"}}));
     user u(node.endpoint(), "cache-a");
     // A document no other generation test uses, so the first answers come from the model.
     REQUIRE(finished_course(u, "els-cas-dc-sample.pdf", fixture("els-cas-dc-sample.pdf"), 240s, title)["status"] == "ready");
@@ -195,6 +197,7 @@ TEST_CASE("a provider's embeddings rank chunks and key the cache, and generation
     auto course = devref_course(w, title + ", embeddings down");
     CHECK(course["status"] == "ready");
     CHECK(server.calls("ok") == 6);
+    CHECK(server.calls("unavailable") == 6);  // each material asked for its query and its request
     CHECK(materials(w, course["id"])["quiz"]["provider"] == "scripted-ok");
     CHECK_FALSE(w.get("/v1/me")["usage"]["today"].contains("scripted-embed (embeddings)"));
   }
