@@ -20,6 +20,7 @@ struct job_args {
   pipeline::services* services = nullptr;
   caf::actor registry;
   caf::actor supervisor;
+  std::string lane;
   std::string job_id;
   std::string kind;  // "sweep" is the scheduled lane's system task, not a job row
   control_ptr control;

@@ -92,8 +92,8 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
     }
     const auto& kind_cfg = cfg.job_kind(kind_of(msg->subject()));
     running_job r{msg, {}, std::make_shared<job_control>(), kind_of(msg->subject()), clock::now(), false};
-    job_args ja{st->args.services, st->args.registry, caf::actor_cast<caf::actor>(self), id, r.kind, r.control,
-                stale_after_ms,    kind_cfg.backoff_s};
+    job_args ja{st->args.services, st->args.registry, caf::actor_cast<caf::actor>(self), st->args.lane, id, r.kind,
+                r.control,         stale_after_ms,    kind_cfg.backoff_s};
     r.worker = self->spawn<caf::monitored>(job_actor, std::move(ja));
     st->jobs.emplace(id, std::move(r));
     ++st->counters.started;

@@ -26,6 +26,7 @@ inline constexpr const char* version = "0.1.0";
 struct node::impl {
   config::settings cfg;
   std::unique_ptr<storage::pool> db;
+  std::unique_ptr<storage::group_commit> commits;  // job transactions, grouped per lane
   std::unique_ptr<storage::blob_store> blobs;
   std::unique_ptr<messaging::bus> bus;
   std::unique_ptr<gen::provider_chain> providers;
@@ -66,8 +67,9 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
   if (s.embeddings) p.embeddings = gen::make_openai_embedder(settings_of(*s.embeddings));
   if (s.transcription) p.transcription = gen::make_openai_transcriber(settings_of(*s.transcription));
   if (s.moderation_service) p.moderation = gen::make_openai_moderator(settings_of(*s.moderation_service));
+  p.commits = std::make_unique<storage::group_commit>(*p.db);
   p.services.reset(new pipeline::services{p.cfg, *p.db, *p.blobs, *p.bus, p.providers.get(), p.embeddings.get(),
-                                          p.transcription.get(), p.moderation.get()});
+                                          p.transcription.get(), p.moderation.get(), p.commits.get()});
   if (!s.providers.empty()) spdlog::info("{} model providers configured; the first is {}", s.providers.size(), s.providers[0].name);
 
   // Events from every node reach this node's WebSocket sessions.

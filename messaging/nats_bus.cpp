@@ -253,6 +253,11 @@ class nats_bus final : public bus {
 }  // namespace
 
 result<std::unique_ptr<bus>> connect(const std::string& url, const std::string& client_name, const std::string& ns) {
+  // The library spins up to 2000 times on a busy lock before sleeping. With more threads
+  // than cores (HTTP workers, fetchers, job actors) the spinning burnt a tenth of the node's
+  // CPU under load; sleeping at once costs nothing measurable. Only the first call counts.
+  static const natsStatus opened = nats_Open(0);
+  (void)opened;
   natsOptions* raw_opts = nullptr;
   natsStatus s = natsOptions_Create(&raw_opts);
   opts_ptr opts(raw_opts);

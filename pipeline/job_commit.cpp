@@ -1,5 +1,6 @@
 // The transactions that move jobs, and with them sources, materials and courses.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <pqxx/pqxx>
 
 #include "pipeline/journal.hpp"
@@ -14,19 +15,30 @@
 namespace sf::pipeline {
 namespace {
 
+// A job's transaction, committed with others of its lane when a group commit is set up.
+// The journal is published after the commit; an unpublished job stays queued for the sweep.
 template <class F>
-result<void> in_transaction(services& s, F&& body) {
-  try {
-    auto conn = s.db.acquire();
-    pqxx::work tx(*conn);
-    journal j(tx);
-    BOOST_OUTCOME_TRYV(body(tx, j));
-    tx.commit();
-    (void)j.publish(s.bus);  // an unpublished job stays queued for the sweep
-    return success();
-  } catch (const std::exception& e) {
-    return boost::outcome_v2::failure(storage::classify(e));
+result<void> in_transaction(services& s, const std::string& lane, F&& body) {
+  std::optional<journal> j;
+  auto run = [&](pqxx::work& tx) -> result<void> {
+    j.emplace(tx);  // afresh on every try: a rolled-back group runs the body again
+    return body(tx, *j);
+  };
+  result<void> r = success();
+  if (s.commits) {
+    r = s.commits->run(lane, run);
+  } else {
+    try {
+      auto conn = s.db.acquire();
+      pqxx::work tx(*conn);
+      BOOST_OUTCOME_TRYV(run(tx));
+      tx.commit();
+    } catch (const std::exception& e) {
+      return boost::outcome_v2::failure(storage::classify(e));
+    }
   }
+  if (r) (void)j->publish(s.bus);
+  return r;
 }
 
 // Moves a course under its row lock, checked against the state machine and the version.
@@ -116,9 +128,9 @@ begin_result why_not_started(pqxx::work& tx, journal& j, const std::string& job_
 
 }  // namespace
 
-result<begin_result> begin_job(services& s, const std::string& job_id, int stale_after_ms) {
+result<begin_result> begin_job(services& s, const std::string& lane, const std::string& job_id, int stale_after_ms) {
   begin_result out;
-  auto r = in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+  auto r = in_transaction(s, lane, [&](pqxx::work& tx, journal& j) -> result<void> {
     // The common case in one statement; the reasons why not are looked up only when it fails.
     auto started = storage::start_job(tx, job_id, s.cfg.node_id, stale_after_ms);
     if (!started) {
@@ -148,7 +160,7 @@ result<begin_result> begin_job(services& s, const std::string& job_id, int stale
 
 result<bool> record_progress(services& s, const storage::job_record& job, int progress, const std::string& step) {
   bool cancel = false;
-  auto r = in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+  auto r = in_transaction(s, job.lane, [&](pqxx::work& tx, journal& j) -> result<void> {
     storage::set_job_progress(tx, job.id, progress, step);
     cancel = storage::cancel_requested(tx, job.id);
     if (!job.course_id) return success();
@@ -166,7 +178,7 @@ result<bool> record_progress(services& s, const storage::job_record& job, int pr
 }
 
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect) {
-  return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+  return in_transaction(s, job.lane, [&](pqxx::work& tx, journal& j) -> result<void> {
     // Cancelled, timed out or taken over by another node meanwhile: this attempt's result is void.
     auto fin = storage::finish_attempt(tx, job.id, job.attempt, "succeeded", std::nullopt);
     if (!fin) return success();
@@ -220,7 +232,7 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
 
 result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt,
                             int retry_delay_ms) {
-  return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+  return in_transaction(s, job.lane, [&](pqxx::work& tx, journal& j) -> result<void> {
     std::string message = std::string(to_string(e.code)) + ": " + e.message;
     std::string status = final_attempt ? "failed" : "retrying";
     auto fin = storage::finish_attempt(tx, job.id, job.attempt, status, message, retry_delay_ms);
@@ -247,7 +259,7 @@ result<void> commit_failure(services& s, const storage::job_record& job, const e
 }
 
 result<void> commit_cancelled(services& s, const storage::job_record& job, const std::string& why) {
-  return in_transaction(s, [&](pqxx::work& tx, journal& j) -> result<void> {
+  return in_transaction(s, job.lane, [&](pqxx::work& tx, journal& j) -> result<void> {
     auto current = storage::find_job(tx, job.id, true);
     if (!current || job_is_terminal(current->status)) return success();
     storage::set_job_status(tx, job.id, "cancelled", why);

@@ -50,7 +50,8 @@ struct begin_result {
 };
 
 // `stale_after_ms`: a `running` row whose heartbeat is older is taken over (its node died).
-result<begin_result> begin_job(services& s, const std::string& job_id, int stale_after_ms);
+// `lane`: the lane whose group commit the claim joins.
+result<begin_result> begin_job(services& s, const std::string& lane, const std::string& job_id, int stale_after_ms);
 result<job_effect> run_job(services& s, const storage::job_record& job, job_context& ctx);
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect);
 // `final_attempt`: the job ends failed (and its material or source with it); otherwise it is

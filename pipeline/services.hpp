@@ -3,6 +3,7 @@
 #include "config/settings.hpp"
 #include "messaging/bus.hpp"
 #include "storage/blob_store.hpp"
+#include "storage/group_commit.hpp"
 #include "storage/pool.hpp"
 
 namespace sf::gen {
@@ -23,6 +24,7 @@ struct services {
   gen::embedder* embeddings = nullptr;       // null: the offline embedding
   gen::transcriber* transcription = nullptr; // null: pocketsphinx for speech
   gen::moderator* moderation = nullptr;      // null: the built-in rules only
+  storage::group_commit* commits = nullptr;  // null: every job transaction commits alone
 };
 
 }  // namespace sf::pipeline
