@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
@@ -103,9 +104,17 @@ std::string field(const std::string& msg, const std::string& name) {
   return end == std::string::npos ? std::string() : msg.substr(at, end - at);
 }
 
+// A number field's value, found the same way.
+long long number_field(const std::string& msg, const std::string& name) {
+  auto key = "\"" + name + "\":";
+  auto at = msg.find(key);
+  return at == std::string::npos ? -1 : std::atoll(msg.c_str() + at + key.size());
+}
+
 struct fanout_stats {
   std::atomic<int> ready{0}, refused{0}, failed{0};
   std::vector<double> latencies;
+  std::map<long long, std::vector<double>> by_event;  // seq -> latency at each subscriber
 };
 
 // One WebSocket subscriber, all on one io_context. Like a real client it subscribes again
@@ -154,7 +163,9 @@ struct subscriber : std::enable_shared_from_this<subscriber> {
         ++self->stats->ready;
       } else if (type == "event") {
         double got_ms = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count()) / 1000;
-        self->stats->latencies.push_back(got_ms - epoch_ms(field(msg, "at")));
+        double ms = got_ms - epoch_ms(field(msg, "at"));
+        self->stats->latencies.push_back(ms);
+        self->stats->by_event[number_field(msg, "seq")].push_back(ms);
       } else if (type == "error" && field(msg, "code") == "unavailable") {
         ++self->stats->refused;
         self->retry.expires_after(std::chrono::milliseconds(200));
@@ -197,7 +208,12 @@ json fanout(const options& o) {
   uploader.join();
   double node_cpu = cpu_seconds(o.node_pid) - node_cpu0, own_cpu = cpu_seconds(getpid()) - own_cpu0;
   auto ready = stats.ready.load();
-  return {{"subscribers", o.subscribers},
+  // Each event alone: how long its last subscribers waited. The first event of the burst meets
+  // an idle node; later ones may queue behind the fan-out of those before them.
+  json per_event = json::array();
+  for (auto& [seq, l] : stats.by_event)
+    per_event.push_back({{"seq", seq}, {"subscribers", l.size()}, {"p50_ms", percentile(l, 0.5)}, {"p99_ms", percentile(l, 0.99)}});
+  return {{"per_event", per_event},{"subscribers", o.subscribers},
           {"subscribed", ready},
           {"subscribe_seconds", subscribe_s},
           {"subscribe_busy_answers", stats.refused.load()},

@@ -1,30 +1,25 @@
 #include "http/hub.hpp"
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace sf::http {
 
+void hub::set_dispatcher(dispatcher d) {
+  std::lock_guard lock(mu_);
+  dispatch_ = std::move(d);
+}
+
 void hub::subscribe(const std::string& course_id, const std::shared_ptr<event_sink>& sink) {
   std::lock_guard lock(mu_);
-  auto& list = subs_[course_id];
-  for (const auto& w : list)
-    if (w.lock() == sink) return;
-  list.push_back(sink);
+  subs_[course_id].emplace(sink.get(), sink);
 }
 
 void hub::unsubscribe(const std::string& course_id, const event_sink* sink) {
   std::lock_guard lock(mu_);
   auto it = subs_.find(course_id);
   if (it == subs_.end()) return;
-  auto& list = it->second;
-  list.erase(std::remove_if(list.begin(), list.end(),
-                            [&](const std::weak_ptr<event_sink>& w) {
-                              auto p = w.lock();
-                              return !p || p.get() == sink;
-                            }),
-             list.end());
-  if (list.empty()) subs_.erase(it);
+  it->second.erase(sink);
+  if (it->second.empty()) subs_.erase(it);
 }
 
 void hub::deliver(const std::string& payload) {
@@ -34,23 +29,35 @@ void hub::deliver(const std::string& payload) {
     return;
   auto course_id = j["course_id"].get<std::string>();
   auto seq = j["seq"].get<long long>();
-  auto msg = std::make_shared<const std::string>(payload);
-  std::vector<std::shared_ptr<event_sink>> targets;
+  std::vector<std::vector<std::shared_ptr<event_sink>>> by_shard;
+  dispatcher dispatch;
   {
     std::lock_guard lock(mu_);
     auto it = subs_.find(course_id);
-    if (it == subs_.end()) return;
-    for (const auto& w : it->second)
-      if (auto p = w.lock()) targets.push_back(std::move(p));
+    if (it == subs_.end() || !dispatch_) return;
+    dispatch = dispatch_;
+    for (const auto& [raw, weak] : it->second) {
+      auto sink = weak.lock();
+      if (!sink) continue;
+      auto shard = sink->shard();
+      if (shard >= by_shard.size()) by_shard.resize(shard + 1);
+      by_shard[shard].push_back(std::move(sink));
+    }
   }
-  // Outside the lock: a sink only posts, but it must never be able to call back into us here.
-  for (auto& t : targets) t->on_event(course_id, seq, msg);
+  auto msg = std::make_shared<const std::string>(payload);
+  auto id = std::make_shared<const std::string>(std::move(course_id));
+  for (std::size_t shard = 0; shard < by_shard.size(); ++shard) {
+    if (by_shard[shard].empty()) continue;
+    dispatch(shard, [sinks = std::move(by_shard[shard]), id, seq, msg] {
+      for (const auto& s : sinks) s->on_event(*id, seq, msg);
+    });
+  }
 }
 
 std::size_t hub::subscriptions() const {
   std::lock_guard lock(mu_);
   std::size_t n = 0;
-  for (const auto& [id, list] : subs_) n += list.size();
+  for (const auto& [id, sinks] : subs_) n += sinks.size();
   return n;
 }
 

@@ -3,13 +3,16 @@
 #include "http/server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <filesystem>
@@ -117,9 +120,9 @@ constexpr std::size_t reconnect_room = 32;
 
 class websocket_session : public event_sink, public std::enable_shared_from_this<websocket_session> {
  public:
-  websocket_session(beast::tcp_stream&& stream, std::shared_ptr<shared_state> sh, std::string user_id,
+  websocket_session(tcp::socket&& stream, std::size_t shard, std::shared_ptr<shared_state> sh, std::string user_id,
                     connection_counter::slot address_slot, connection_counter::slot user_slot)
-      : ws_(std::move(stream)), sh_(std::move(sh)), user_id_(std::move(user_id)),
+      : ws_(std::move(stream)), shard_(shard), sh_(std::move(sh)), user_id_(std::move(user_id)),
         address_slot_(std::move(address_slot)), user_slot_(std::move(user_slot)) {
     ++sh_->routes.metrics().websocket_sessions;
   }
@@ -135,10 +138,11 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
   }
 
-  void on_event(const std::string& course_id, long long seq, std::shared_ptr<const std::string> msg) override {
-    net::post(ws_.get_executor(), [self = shared_from_this(), course_id, seq, msg = std::move(msg)]() mutable {
-      self->on_live(course_id, {seq, std::move(msg)});
-    });
+  std::size_t shard() const override { return shard_; }
+
+  // On this session's own I/O thread: the hub dispatches to its shard.
+  void on_event(const std::string& course_id, long long seq, const std::shared_ptr<const std::string>& msg) override {
+    on_live(course_id, {seq, msg});
   }
 
  private:
@@ -278,7 +282,8 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     if (!out_.empty()) do_write();
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<tcp::socket> ws_;  // a plain socket: the WebSocket keeps its own timeouts
+  std::size_t shard_;
   beast::flat_buffer buffer_;
   std::shared_ptr<shared_state> sh_;  // before the slots: their counters must outlive them
   std::string user_id_;
@@ -293,8 +298,10 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
 // ---------------------------------------------------------------------------------------
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
-  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> sh, std::string remote, connection_counter::slot slot)
-      : stream_(std::move(socket)), sh_(std::move(sh)), remote_(std::move(remote)), address_slot_(std::move(slot)) {}
+  http_session(tcp::socket&& socket, std::size_t shard, std::shared_ptr<shared_state> sh, std::string remote,
+               connection_counter::slot slot)
+      : stream_(std::move(socket)), shard_(shard), sh_(std::move(sh)), remote_(std::move(remote)),
+        address_slot_(std::move(slot)) {}
 
   void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, shared_from_this())); }
 
@@ -429,7 +436,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
         if (!user_slot)
           return self->respond_now(429, "throttled", "too many open WebSocket connections for this account", false);
         self->stream_.expires_never();  // the WebSocket has its own timeouts
-        std::make_shared<websocket_session>(std::move(self->stream_), self->sh_, user->id, std::move(self->address_slot_),
+        std::make_shared<websocket_session>(self->stream_.release_socket(), self->shard_, self->sh_, user->id,
+                                            std::move(self->address_slot_),
                                             std::move(*user_slot))
             ->run(std::move(req));
       });
@@ -479,6 +487,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   beast::tcp_stream stream_;
+  std::size_t shard_;  // the I/O thread this connection lives on
   beast::flat_buffer buffer_;
   std::shared_ptr<shared_state> sh_;
   std::optional<bhttp::request_parser<bhttp::empty_body>> header_;
@@ -497,7 +506,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
 // ---------------------------------------------------------------------------------------
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  listener(net::io_context& ioc, std::shared_ptr<shared_state> sh) : ioc_(ioc), acceptor_(net::make_strand(ioc)), sh_(std::move(sh)) {}
+  listener(std::vector<net::io_context*> shards, std::shared_ptr<shared_state> sh)
+      : shards_(std::move(shards)), acceptor_(*shards_.front()), sh_(std::move(sh)) {}
 
   result<std::uint16_t> open(const tcp::endpoint& ep) {
     beast::error_code ec;
@@ -519,17 +529,22 @@ class listener : public std::enable_shared_from_this<listener> {
   }
 
  private:
+  // Connections are dealt to the shards in turn; each shard is one thread, so a connection's
+  // handlers never run concurrently and need no strand.
   void do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+    std::size_t shard = next_++ % shards_.size();
+    acceptor_.async_accept(*shards_[shard], [self = shared_from_this(), shard](beast::error_code ec, tcp::socket socket) {
+      self->on_accept(ec, shard, std::move(socket));
+    });
   }
-  void on_accept(beast::error_code ec, tcp::socket socket) {
+  void on_accept(beast::error_code ec, std::size_t shard, tcp::socket socket) {
     if (!ec) {
       // Small writes (events, short responses) go out at once, not after the previous one's ACK.
       socket.set_option(tcp::no_delay(true), ec);
       auto remote = socket.remote_endpoint(ec);
       std::string address = ec ? std::string() : remote.address().to_string();
       if (auto slot = sh_->address_connections.take(address))
-        std::make_shared<http_session>(std::move(socket), sh_, std::move(address), std::move(*slot))->run();
+        std::make_shared<http_session>(std::move(socket), shard, sh_, std::move(address), std::move(*slot))->run();
       else
         refuse(std::move(socket));
     }
@@ -551,18 +566,31 @@ class listener : public std::enable_shared_from_this<listener> {
     });
   }
 
-  net::io_context& ioc_;
+  std::vector<net::io_context*> shards_;
+  std::size_t next_ = 0;
   tcp::acceptor acceptor_;
   std::shared_ptr<shared_state> sh_;
 };
 
 }  // namespace
 
+// One io_context per I/O thread (a shard), each kept running while it has no connection yet.
 struct server::impl {
-  impl(api& a, hub& h, storage::blob_store& b, server_options o)
-      : opts(o), ioc(o.io_threads), sh(std::make_shared<shared_state>(a, h, b, o)) {}
+  impl(api& a, hub& h, storage::blob_store& b, server_options o) : opts(o), events(h), sh(std::make_shared<shared_state>(a, h, b, o)) {
+    for (int i = 0; i < std::max(1, o.io_threads); ++i) {
+      shards.push_back(std::make_unique<net::io_context>(1));
+      keep_running.push_back(net::make_work_guard(*shards.back()));
+    }
+  }
+  std::vector<net::io_context*> shard_list() const {
+    std::vector<net::io_context*> out;
+    for (const auto& s : shards) out.push_back(s.get());
+    return out;
+  }
   server_options opts;
-  net::io_context ioc;
+  hub& events;
+  std::vector<std::unique_ptr<net::io_context>> shards;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   std::shared_ptr<shared_state> sh;
   std::shared_ptr<listener> lst;
   std::vector<std::thread> threads;
@@ -577,18 +605,22 @@ result<std::uint16_t> server::start() {
   beast::error_code ec;
   auto address = net::ip::make_address(p_->opts.host, ec);
   if (ec) return failure(errc::invalid_value, "listen: '" + p_->opts.host + "' is not an IP address");
-  p_->lst = std::make_shared<listener>(p_->ioc, p_->sh);
+  p_->lst = std::make_shared<listener>(p_->shard_list(), p_->sh);
   BOOST_OUTCOME_TRY(port, p_->lst->open(tcp::endpoint(address, p_->opts.port)));
+  p_->events.set_dispatcher([shards = p_->shard_list()](std::size_t shard, std::function<void()> fn) {
+    net::post(*shards.at(shard), std::move(fn));
+  });
   p_->lst->run();
-  for (int i = 0; i < p_->opts.io_threads; ++i) p_->threads.emplace_back([this] { p_->ioc.run(); });
+  for (auto& s : p_->shards) p_->threads.emplace_back([ioc = s.get()] { ioc->run(); });
   return port;
 }
 
 void server::stop() {
   if (!p_ || p_->threads.empty()) return;
+  p_->events.set_dispatcher(nullptr);
   p_->lst->close();
   p_->sh->work.stop();
-  p_->ioc.stop();
+  for (auto& s : p_->shards) s->stop();
   for (auto& t : p_->threads) t.join();
   p_->threads.clear();
 }
