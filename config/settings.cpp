@@ -192,7 +192,7 @@ std::vector<field> make_fields() {
        int_in(&settings::sweep_interval_s, 1, 3600)},
       {"enable_probe_jobs", "accept admin probe jobs (tests and benchmarks of the job runtime)", "false",
        flag(&settings::enable_probe_jobs)},
-      {"ocr.threads", "pages one OCR job recognises at once, one thread each", "2", int_in(&settings::ocr_threads, 1, 64)},
+      {"ocr.threads", "pages one extraction job reads at once (OCR, and the native text of long PDFs), one thread each", "2", int_in(&settings::ocr_threads, 1, 64)},
       {"ocr.dpi", "resolution pages are rendered at for OCR", "300", int_in(&settings::ocr_dpi, 72, 600)},
       {"ocr.language", "Tesseract languages, e.g. eng or eng+deu", "eng",
        text(&settings::ocr_language,

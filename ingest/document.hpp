@@ -36,7 +36,7 @@ struct limits {
 
 struct ocr_options {
   bool enabled = false;  // false: report the pages that need OCR instead of doing it
-  int threads = 1;       // pages OCRed at once, one engine each
+  int threads = 1;       // pages read at once (OCR, and the native text of long PDFs), one thread each
   int dpi = 300;
   std::string language = "eng";
 };

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 extern "C" {
@@ -20,7 +22,7 @@ extern "C" {
 namespace sf::ingest {
 namespace {
 
-// --- MuPDF plumbing: a memory cap, locks for cloned contexts, errors kept for reasons ----
+// --- MuPDF plumbing: a memory cap, errors kept for reasons ----
 
 // Every allocation carries its size in front, so the cap can be kept across threads.
 struct memory_cap {
@@ -73,12 +75,6 @@ void* cap_realloc(void* user, void* ptr, std::size_t size) {
   *reinterpret_cast<std::size_t*>(q) = size;
   return q + header;
 }
-
-struct mupdf_locks {
-  std::mutex m[FZ_LOCK_MAX];
-};
-void lock_fn(void* user, int i) { static_cast<mupdf_locks*>(user)->m[i].lock(); }
-void unlock_fn(void* user, int i) { static_cast<mupdf_locks*>(user)->m[i].unlock(); }
 
 struct diagnostics {
   std::string last_error;
@@ -208,10 +204,9 @@ struct ocr_job {
 };
 
 // A context with our allocator (the memory cap), quiet diagnostics and document handlers.
-// `locks` may be null (MuPDF's no-op locks) when the context is never cloned; errors go to
-// `diag` when given (a single-threaded context only: the record is not synchronised).
-context_ptr new_context(fz_alloc_context* alloc, fz_locks_context* locks, diagnostics* diag) {
-  context_ptr ctx{fz_new_context(alloc, locks, FZ_STORE_DEFAULT)};
+// Contexts are never cloned, so they need no locks. Errors go to `diag` when given.
+context_ptr new_context(fz_alloc_context* alloc, diagnostics* diag) {
+  context_ptr ctx{fz_new_context(alloc, nullptr, FZ_STORE_DEFAULT)};
   if (!ctx) return ctx;
   if (diag) fz_set_error_callback(ctx.get(), on_error, diag);
   else fz_set_error_callback(ctx.get(), on_warning, nullptr);
@@ -220,59 +215,103 @@ context_ptr new_context(fz_alloc_context* alloc, fz_locks_context* locks, diagno
   return ctx;
 }
 
-// Runs `jobs` on `threads` workers, each with its own context cloned from a locked base, its
-// own document and engine. The calling thread reports progress and stops the workers when the
-// checkpoint says so.
-bool run_ocr(fz_alloc_context* alloc, const std::string& path, const char* magic, std::vector<ocr_job>& jobs,
-             const ocr_options& opts, const checkpoint& progress) {
-  // Only cloned contexts need locks; the single-threaded native pass runs without them.
-  mupdf_locks locks;
-  fz_locks_context locks_ctx{&locks, lock_fn, unlock_fn};
-  context_ptr base = new_context(alloc, &locks_ctx, nullptr);
+// Runs `count` items on up to `threads` workers. Each worker has a context of its own (not a
+// clone: clones share one allocator lock and store, and two threads on them read native text
+// slower than one) with its share of `memory_bytes`, and its own copy of the document.
+// `make_worker(ctx, doc)` gives a worker's `void(std::size_t item)`, which may keep per-worker
+// state (an OCR engine). The calling thread reports progress as `step` and stops the workers
+// when the checkpoint says so.
+template <class MakeWorker>
+bool for_items_in_parallel(std::size_t memory_bytes, const std::string& path, const char* magic, std::size_t count,
+                           int threads, const char* step, const checkpoint& progress, MakeWorker make_worker) {
+  int n = std::max(1, std::min<int>(threads, static_cast<int>(count)));
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::condition_variable cv;
   std::size_t done = 0;
-  std::string engine_error;
   auto worker = [&] {
-    context_ptr ctx{base ? fz_clone_context(base.get()) : nullptr};
+    memory_cap cap;
+    cap.cap = memory_bytes / static_cast<std::size_t>(n);
+    fz_alloc_context alloc{&cap, cap_malloc, cap_realloc, cap_free};
+    context_ptr ctx = new_context(&alloc, nullptr);
     document_ref d{ctx.get(), ctx ? open_document(ctx.get(), path.c_str(), magic) : nullptr};
-    auto engine = ocr_engine::borrow(opts.language);
-    for (std::size_t i = next++; i < jobs.size(); i = next++) {
-      auto& job = jobs[i];
-      if (!stop && d.doc && engine) {
-        if (fz_pixmap* pix = render_gray(ctx.get(), d.doc, job.index, job.scale)) {
-          gray_image img{fz_pixmap_samples(ctx.get(), pix), fz_pixmap_width(ctx.get(), pix),
-                         fz_pixmap_height(ctx.get(), pix), fz_pixmap_stride(ctx.get(), pix),
-                         static_cast<int>(job.scale * 72 + 0.5f)};
-          job.result = engine.value()->recognize(img);
-          job.rendered = true;
-          fz_drop_pixmap(ctx.get(), pix);
-        }
-      }
+    auto run_item = make_worker(ctx.get(), d.doc);
+    for (std::size_t i = next++; i < count; i = next++) {
+      if (!stop) run_item(i);
       std::lock_guard lock(mu);
-      if (!engine && engine_error.empty()) engine_error = engine.error().message;
       ++done;
       cv.notify_one();
     }
   };
   std::vector<std::thread> pool;
-  int threads = std::max(1, std::min<int>(opts.threads, static_cast<int>(jobs.size())));
-  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (int t = 0; t < n; ++t) pool.emplace_back(worker);
   {
     std::unique_lock lock(mu);
     std::size_t reported = 0;
-    while (reported < jobs.size()) {
+    while (reported < count) {
       cv.wait(lock, [&] { return done > reported; });
       reported = done;
       lock.unlock();
-      if (progress && !progress(static_cast<int>(reported), static_cast<int>(jobs.size()), "OCR page")) stop = true;
+      if (progress && !progress(static_cast<int>(reported), static_cast<int>(count), step)) stop = true;
       lock.lock();
     }
   }
   for (auto& t : pool) t.join();
   return !stop;
+}
+
+bool run_ocr(std::size_t memory_bytes, const std::string& path, const char* magic, std::vector<ocr_job>& jobs,
+             const ocr_options& opts, const checkpoint& progress) {
+  return for_items_in_parallel(memory_bytes, path, magic, jobs.size(), opts.threads, "OCR page", progress,
+                               [&](fz_context* ctx, fz_document* doc) {
+    return [&jobs, &opts, ctx, doc, engine = ocr_engine::borrow(opts.language)](std::size_t i) mutable {
+      auto& job = jobs[i];
+      if (!doc || !engine) return;
+      if (fz_pixmap* pix = render_gray(ctx, doc, job.index, job.scale)) {
+        gray_image img{fz_pixmap_samples(ctx, pix), fz_pixmap_width(ctx, pix), fz_pixmap_height(ctx, pix),
+                       fz_pixmap_stride(ctx, pix), static_cast<int>(job.scale * 72 + 0.5f)};
+        job.result = engine.value()->recognize(img);
+        job.rendered = true;
+        fz_drop_pixmap(ctx, pix);
+      }
+    };
+  });
+}
+
+native_page native_text(fz_context* ctx, fz_document* doc, int index) {
+  native_page np;
+  if (fz_stext_page* st = load_stext(ctx, doc, index)) {
+    np = read_page(st);
+    fz_drop_stext_page(ctx, st);
+  }
+  return np;
+}
+
+// Below this many pages a second copy of the document costs more than it saves.
+constexpr int parallel_native_min_pages = 16;
+
+// The native pass. A long PDF is read by several workers, each with its own copy; EPUB and
+// HTML are laid out whole when opened, so they stay on the one context that did that.
+std::optional<std::vector<native_page>> read_native(fz_context* ctx, fz_document* doc, std::size_t memory_bytes,
+                                                    const std::string& path, const char* magic, int total,
+                                                    int threads, const checkpoint& progress) {
+  std::vector<native_page> pages(static_cast<std::size_t>(total));
+  if (threads > 1 && total >= parallel_native_min_pages && std::string_view(magic) == "application/pdf") {
+    bool finished = for_items_in_parallel(memory_bytes, path, magic, pages.size(), threads, "page", progress,
+                                          [&pages](fz_context* c, fz_document* d) {
+      return [&pages, c, d](std::size_t i) {
+        if (d) pages[i] = native_text(c, d, static_cast<int>(i));
+      };
+    });
+    if (!finished) return std::nullopt;
+    return pages;
+  }
+  for (int i = 0; i < total; ++i) {
+    pages[static_cast<std::size_t>(i)] = native_text(ctx, doc, i);
+    if (progress && !progress(i + 1, total, "page")) return std::nullopt;
+  }
+  return pages;
 }
 
 }  // namespace
@@ -283,7 +322,7 @@ result<document_text> extract_document(const std::string& path, const std::strin
   cap.cap = lim.max_memory_bytes;
   fz_alloc_context alloc{&cap, cap_malloc, cap_realloc, cap_free};
   diagnostics diag;
-  context_ptr ctx = new_context(&alloc, nullptr, &diag);
+  context_ptr ctx = new_context(&alloc, &diag);
   if (!ctx) return failure(errc::internal, "cannot create a MuPDF context");
 
   const char* magic = magic_of(media_type);
@@ -300,24 +339,23 @@ result<document_text> extract_document(const std::string& path, const std::strin
 
   document_text out;
   out.pages.reserve(static_cast<std::size_t>(total));
+  // Workers share what the main document left of the cap.
+  auto spare = [&] { return cap.cap > cap.used ? cap.cap - cap.used.load() : 0; };
+  auto natives = read_native(ctx.get(), main.doc, spare(), path, magic, total, ocr.threads, progress);
+  if (!natives) return failure(errc::cancelled, "extraction cancelled");
   std::vector<ocr_job> jobs;
   for (int i = 0; i < total; ++i) {
-    native_page np;
-    if (fz_stext_page* st = load_stext(ctx.get(), main.doc, i)) {
-      np = read_page(st);
-      fz_drop_stext_page(ctx.get(), st);
-    }
+    auto& np = (*natives)[static_cast<std::size_t>(i)];
     auto verdict = judge_page(np.signals);
     out.pages.push_back({i + 1, "native", verdict == page_verdict::ocr ? std::string() : std::move(np.text), -1, -1});
     if (verdict == page_verdict::ocr) {
       out.pages_needing_ocr.push_back(i + 1);
       jobs.push_back({i, render_scale(np, ocr.dpi, lim.max_page_pixels), {}, false});
     }
-    if (progress && !progress(i + 1, total, "page")) return failure(errc::cancelled, "extraction cancelled");
   }
 
   if (ocr.enabled && !jobs.empty()) {
-    if (!run_ocr(&alloc, path, magic, jobs, ocr, progress)) return failure(errc::cancelled, "extraction cancelled");
+    if (!run_ocr(spare(), path, magic, jobs, ocr, progress)) return failure(errc::cancelled, "extraction cancelled");
     for (const auto& job : jobs) {
       auto& page = out.pages[static_cast<std::size_t>(job.index)];
       page.method = "ocr";
