@@ -253,7 +253,7 @@ bool for_items_in_parallel(std::size_t memory_bytes, const std::string& path, co
       cv.wait(lock, [&] { return done > reported; });
       reported = done;
       lock.unlock();
-      if (progress && !progress(static_cast<int>(reported), static_cast<int>(count), step)) stop = true;
+      if (!stop && progress && !progress(static_cast<int>(reported), static_cast<int>(count), step)) stop = true;
       lock.lock();
     }
   }

@@ -1,10 +1,12 @@
 // Extraction of every kind of source, on real fixtures, without any server.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "common/subprocess.hpp"
 #include "common/utf8.hpp"
 #include "ingest/chunking.hpp"
 #include "ingest/extract.hpp"
@@ -115,6 +117,40 @@ TEST_CASE("OCR can be cancelled between pages") {
                           [](int, int, const char* phase) { return std::string(phase) != "OCR page"; });
   REQUIRE_FALSE(doc);
   CHECK(doc.error().code == sf::errc::cancelled);
+}
+
+TEST_CASE("a long PDF read by two workers gives the same pages as one, and stops when cancelled") {
+  // 21 pages: the fixture seven times over, made with mutool (installed with MuPDF's tools).
+  auto twenty_one = std::filesystem::temp_directory_path() / "studyforge-unit-21-pages.pdf";
+  std::vector<std::string> cmd{"mutool", "merge", "-o", twenty_one.string()};
+  for (int i = 0; i < 7; ++i) cmd.push_back(fixture("devref_p45-47.pdf"));
+  REQUIRE(sf::proc::run(cmd).exit_code == 0);
+
+  auto one = with_ocr(false), two = with_ocr(false);
+  one.ocr.threads = 1;
+  two.ocr.threads = 2;
+  auto a = extract_file(twenty_one.string(), "application/pdf", one, {});
+  auto b = extract_file(twenty_one.string(), "application/pdf", two, {});
+  REQUIRE(a);
+  REQUIRE(b);
+  REQUIRE(a.value().pages.size() == 21);
+  REQUIRE(b.value().pages.size() == 21);
+  for (std::size_t i = 0; i < 21; ++i) {
+    INFO("page " << i + 1);
+    CHECK(b.value().pages[i].page == static_cast<int>(i) + 1);
+    CHECK(b.value().pages[i].text == a.value().pages[i].text);
+    CHECK(b.value().pages[i].text == a.value().pages[i % 3].text);  // the same three pages, in order
+  }
+
+  int reports = 0;
+  auto cancelled = extract_file(twenty_one.string(), "application/pdf", two, [&](int done, int, const char*) {
+    ++reports;
+    return done < 5;
+  });
+  REQUIRE_FALSE(cancelled);
+  CHECK(cancelled.error().code == sf::errc::cancelled);
+  CHECK(reports < 21);
+  std::filesystem::remove(twenty_one);
 }
 
 TEST_CASE("images are OCRed upright, text-free and oversized ones are refused") {
