@@ -10,6 +10,10 @@ std::vector<event_sequencer::item> event_sequencer::start(long long last, std::v
 
 std::vector<event_sequencer::item> event_sequencer::on_live(item e) {
   if (started_ && e.seq <= last_) return {};
+  if (started_ && buffer_.empty() && e.seq == last_ + 1) {  // the usual case: next in order
+    last_ = e.seq;
+    return {std::move(e)};
+  }
   buffer_.emplace(e.seq, std::move(e.msg));
   return started_ ? drain() : std::vector<item>{};
 }

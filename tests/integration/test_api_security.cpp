@@ -1,6 +1,7 @@
 // The API as an attacker meets it: ownership on every route, throttles and quotas, limits on
 // input, signed file links, logs without secrets, and the OpenAPI document.
 #include <fstream>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -324,4 +325,60 @@ TEST_CASE("a WebSocket client that reconnects to another node with since misses 
   REQUIRE(feed.final_status == "ready");
   for (auto& e : feed.events) seen.push_back(e);
   for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i]["seq"].get<long long>() == static_cast<long long>(i + 1));
+}
+
+namespace {
+
+// Reads until the server ends the connection; returns the messages it sent before that, or
+// nullopt when the connection was still open after `limit`.
+std::optional<std::vector<json>> read_until_closed(sf::client::ws_client& ws, std::chrono::seconds limit) {
+  std::vector<json> got;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto m = ws.receive(500ms);
+    if (!m) return got;
+    if (m.value()) got.push_back(parse(*m.value()));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("a WebSocket client that floods or sends an oversized message is disconnected; others go on", "[security]") {
+  node_process node(env_map{{"STUDYFORGE_LIMITS_WS_MESSAGES_PER_SECOND", "5"}});
+  user u(node.endpoint(), "wsflood");
+
+  // Within the rate: every ping is answered and the connection stays.
+  sf::client::ws_client calm;
+  REQUIRE(calm.connect(node.endpoint(), "/v1/ws", u.token));
+  for (int i = 0; i < 3; ++i) REQUIRE(calm.send(R"({"op":"ping"})"));
+  for (int i = 0; i < 3; ++i) {
+    auto m = calm.receive(5s);
+    REQUIRE(m);
+    REQUIRE(m.value());
+    CHECK(parse(*m.value())["type"] == "pong");
+  }
+
+  // Past the burst (twice the rate): the node closes the connection.
+  sf::client::ws_client flood;
+  REQUIRE(flood.connect(node.endpoint(), "/v1/ws", u.token));
+  for (int i = 0; i < 40; ++i)
+    if (!flood.send(R"({"op":"ping"})")) break;
+  auto flooded = read_until_closed(flood, 10s);
+  REQUIRE(flooded);  // closed
+  CHECK(flooded->size() <= 11);  // at most the burst was answered
+
+  // A message over the 64 KiB limit ends the connection too.
+  sf::client::ws_client big;
+  REQUIRE(big.connect(node.endpoint(), "/v1/ws", u.token));
+  (void)big.send(std::string(100 * 1024, 'x'));
+  CHECK(read_until_closed(big, 10s));
+
+  // The calm client and the node are unaffected.
+  REQUIRE(calm.send(R"({"op":"ping"})"));
+  auto m = calm.receive(5s);
+  REQUIRE(m);
+  REQUIRE(m.value());
+  CHECK(parse(*m.value())["type"] == "pong");
+  CHECK(u.http.request("GET", "/health").value().status == 200);
 }
