@@ -1,15 +1,20 @@
 #include "storage/group_commit.hpp"
 
-#include <algorithm>
+#include <condition_variable>
 #include <pqxx/pqxx>
 #include <vector>
 
 namespace sf::storage {
 
+// Each waiter sleeps on its own condition variable, so a finished group wakes exactly its
+// members and the next leader instead of every thread waiting on the lane.
 struct group_commit::waiter {
+  explicit waiter(const body* f) : fn(f) {}
   const body* fn;
   result<void> outcome = success();
+  bool taken = false;  // in a group that is committing
   bool done = false;
+  std::condition_variable cv;
 };
 
 group_commit::queue& group_commit::queue_for(const std::string& key) {
@@ -21,29 +26,32 @@ group_commit::queue& group_commit::queue_for(const std::string& key) {
 
 result<void> group_commit::run(const std::string& key, const body& fn) {
   auto& q = queue_for(key);
-  waiter self{&fn};
+  waiter self(&fn);
   std::unique_lock lock(q.mu);
   q.waiting.push_back(&self);
   while (!self.done) {
-    // Someone else has taken this waiter into a group, or all groups are busy: wait.
-    bool queued = std::find(q.waiting.begin(), q.waiting.end(), &self) != q.waiting.end();
-    if (!queued || q.leading >= max_groups_) {
-      q.cv.wait(lock);
+    if (self.taken || q.leading >= max_groups_) {
+      self.cv.wait(lock);
       continue;
     }
-    // Lead the next group: everyone waiting now, up to the limit.
+    // Lead the next group: everyone waiting now (this waiter among them), up to the limit.
     ++q.leading;
     std::deque<waiter*> group;
     while (!q.waiting.empty() && group.size() < max_group_) {
       group.push_back(q.waiting.front());
+      group.back()->taken = true;
       q.waiting.pop_front();
     }
+    if (!q.waiting.empty() && q.leading < max_groups_) q.waiting.front()->cv.notify_one();
     lock.unlock();
     commit_group(group);
     lock.lock();
-    for (auto* w : group) w->done = true;
+    for (auto* w : group) {
+      w->done = true;
+      if (w != &self) w->cv.notify_one();
+    }
     --q.leading;
-    q.cv.notify_all();
+    if (!q.waiting.empty()) q.waiting.front()->cv.notify_one();  // the next leader
   }
   return self.outcome;
 }

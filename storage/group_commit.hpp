@@ -14,7 +14,6 @@
 // cycle after deadlock_timeout, and a group that loses runs its bodies again.
 //
 // One queue per key (a job lane), so a lane's commits never wait behind another lane's.
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
@@ -45,7 +44,6 @@ class group_commit {
   struct waiter;
   struct queue {
     std::mutex mu;
-    std::condition_variable cv;
     std::deque<waiter*> waiting;
     int leading = 0;  // groups committing now
   };
