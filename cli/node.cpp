@@ -122,9 +122,10 @@ void node::stop(std::chrono::milliseconds grace) {
   }
   if (p_->server) p_->server->stop();
   p_->runtime.reset();
+  // No event may reach the hub once the server's sessions and the routes they use are gone.
+  p_->bus.reset();
   p_->server.reset();
   p_->api.reset();
-  p_->bus.reset();
 }
 
 }  // namespace sf::cli

@@ -578,7 +578,7 @@ class listener : public std::enable_shared_from_this<listener> {
 struct server::impl {
   impl(api& a, hub& h, storage::blob_store& b, server_options o) : opts(o), events(h), sh(std::make_shared<shared_state>(a, h, b, o)) {
     for (int i = 0; i < std::max(1, o.io_threads); ++i) {
-      shards.push_back(std::make_unique<net::io_context>(1));
+      shards.push_back(std::make_shared<net::io_context>(1));
       keep_running.push_back(net::make_work_guard(*shards.back()));
     }
   }
@@ -589,7 +589,9 @@ struct server::impl {
   }
   server_options opts;
   hub& events;
-  std::vector<std::unique_ptr<net::io_context>> shards;
+  // Shared with the hub's dispatcher: a NATS thread that is still delivering when the server
+  // stops posts to a stopped context, never to a freed one.
+  std::vector<std::shared_ptr<net::io_context>> shards;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   std::shared_ptr<shared_state> sh;
   std::shared_ptr<listener> lst;
@@ -607,7 +609,7 @@ result<std::uint16_t> server::start() {
   if (ec) return failure(errc::invalid_value, "listen: '" + p_->opts.host + "' is not an IP address");
   p_->lst = std::make_shared<listener>(p_->shard_list(), p_->sh);
   BOOST_OUTCOME_TRY(port, p_->lst->open(tcp::endpoint(address, p_->opts.port)));
-  p_->events.set_dispatcher([shards = p_->shard_list()](std::size_t shard, std::function<void()> fn) {
+  p_->events.set_dispatcher([shards = p_->shards](std::size_t shard, std::function<void()> fn) {
     net::post(*shards.at(shard), std::move(fn));
   });
   p_->lst->run();

@@ -203,10 +203,23 @@ struct ocr_job {
   bool rendered = false;
 };
 
+// MuPDF keeps some state process-wide (OpenJPEG's and HarfBuzz's allocator hooks), guarded by
+// FZ_LOCK_FREETYPE, so that lock is one mutex shared by every context. The others guard a
+// context's own store and caches; our contexts are never cloned, so those can be no-ops and
+// the many allocations of a native pass take no lock.
+std::mutex font_lock;
+void lock_fn(void*, int i) {
+  if (i == FZ_LOCK_FREETYPE) font_lock.lock();
+}
+void unlock_fn(void*, int i) {
+  if (i == FZ_LOCK_FREETYPE) font_lock.unlock();
+}
+fz_locks_context shared_locks{nullptr, lock_fn, unlock_fn};
+
 // A context with our allocator (the memory cap), quiet diagnostics and document handlers.
-// Contexts are never cloned, so they need no locks. Errors go to `diag` when given.
+// Errors go to `diag` when given.
 context_ptr new_context(fz_alloc_context* alloc, diagnostics* diag) {
-  context_ptr ctx{fz_new_context(alloc, nullptr, FZ_STORE_DEFAULT)};
+  context_ptr ctx{fz_new_context(alloc, &shared_locks, FZ_STORE_DEFAULT)};
   if (!ctx) return ctx;
   if (diag) fz_set_error_callback(ctx.get(), on_error, diag);
   else fz_set_error_callback(ctx.get(), on_warning, nullptr);
@@ -215,30 +228,59 @@ context_ptr new_context(fz_alloc_context* alloc, diagnostics* diag) {
   return ctx;
 }
 
+// The caller's own context and document: where items run when no worker could open a copy.
+struct main_document {
+  fz_context* ctx;
+  fz_document* doc;
+};
+
 // Runs `count` items on up to `threads` workers. Each worker has a context of its own (not a
 // clone: clones share one allocator lock and store, and two threads on them read native text
 // slower than one) with its share of `memory_bytes`, and its own copy of the document.
 // `make_worker(ctx, doc)` gives a worker's `void(std::size_t item)`, which may keep per-worker
 // state (an OCR engine). The calling thread reports progress as `step` and stops the workers
-// when the checkpoint says so.
+// when the checkpoint says so. If no worker can open a copy, the items run on `main`.
+// Errors: cancelled, or internal when an item threw.
 template <class MakeWorker>
-bool for_items_in_parallel(std::size_t memory_bytes, const std::string& path, const char* magic, std::size_t count,
-                           int threads, const char* step, const checkpoint& progress, MakeWorker make_worker) {
+result<void> for_items_in_parallel(main_document main, std::size_t memory_bytes, const std::string& path,
+                                   const char* magic, std::size_t count, int threads, const char* step,
+                                   const checkpoint& progress, MakeWorker make_worker) {
   int n = std::max(1, std::min<int>(threads, static_cast<int>(count)));
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::condition_variable cv;
   std::size_t done = 0;
+  int gave_up = 0;  // workers that could not open their copy
+  std::string failure_message;
+  auto run_guarded = [&](auto& run_item, std::size_t i) {
+    try {
+      run_item(i);
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mu);
+      if (failure_message.empty()) failure_message = e.what();
+      stop = true;
+    } catch (...) {
+      std::lock_guard lock(mu);
+      if (failure_message.empty()) failure_message = "unknown error";
+      stop = true;
+    }
+  };
   auto worker = [&] {
     memory_cap cap;
     cap.cap = memory_bytes / static_cast<std::size_t>(n);
     fz_alloc_context alloc{&cap, cap_malloc, cap_realloc, cap_free};
     context_ptr ctx = new_context(&alloc, nullptr);
     document_ref d{ctx.get(), ctx ? open_document(ctx.get(), path.c_str(), magic) : nullptr};
+    if (!d.doc) {
+      std::lock_guard lock(mu);
+      ++gave_up;
+      cv.notify_one();
+      return;
+    }
     auto run_item = make_worker(ctx.get(), d.doc);
     for (std::size_t i = next++; i < count; i = next++) {
-      if (!stop) run_item(i);
+      if (!stop) run_guarded(run_item, i);
       std::lock_guard lock(mu);
       ++done;
       cv.notify_one();
@@ -250,7 +292,8 @@ bool for_items_in_parallel(std::size_t memory_bytes, const std::string& path, co
     std::unique_lock lock(mu);
     std::size_t reported = 0;
     while (reported < count) {
-      cv.wait(lock, [&] { return done > reported; });
+      cv.wait(lock, [&] { return done > reported || gave_up == n; });
+      if (done == reported) break;  // every worker gave up
       reported = done;
       lock.unlock();
       if (!stop && progress && !progress(static_cast<int>(reported), static_cast<int>(count), step)) stop = true;
@@ -258,12 +301,21 @@ bool for_items_in_parallel(std::size_t memory_bytes, const std::string& path, co
     }
   }
   for (auto& t : pool) t.join();
-  return !stop;
+  if (gave_up == n) {
+    auto run_item = make_worker(main.ctx, main.doc);
+    for (std::size_t i = 0; i < count && !stop; ++i) {
+      run_guarded(run_item, i);
+      if (!stop && progress && !progress(static_cast<int>(i + 1), static_cast<int>(count), step)) stop = true;
+    }
+  }
+  if (!failure_message.empty()) return failure(errc::internal, "reading the document failed: " + failure_message);
+  if (stop) return failure(errc::cancelled, "extraction cancelled");
+  return success();
 }
 
-bool run_ocr(std::size_t memory_bytes, const std::string& path, const char* magic, std::vector<ocr_job>& jobs,
-             const ocr_options& opts, const checkpoint& progress) {
-  return for_items_in_parallel(memory_bytes, path, magic, jobs.size(), opts.threads, "OCR page", progress,
+result<void> run_ocr(main_document main, std::size_t memory_bytes, const std::string& path, const char* magic,
+                     std::vector<ocr_job>& jobs, const ocr_options& opts, const checkpoint& progress) {
+  return for_items_in_parallel(main, memory_bytes, path, magic, jobs.size(), opts.threads, "OCR page", progress,
                                [&](fz_context* ctx, fz_document* doc) {
     return [&jobs, &opts, ctx, doc, engine = ocr_engine::borrow(opts.language)](std::size_t i) mutable {
       auto& job = jobs[i];
@@ -293,23 +345,19 @@ constexpr int parallel_native_min_pages = 16;
 
 // The native pass. A long PDF is read by several workers, each with its own copy; EPUB and
 // HTML are laid out whole when opened, so they stay on the one context that did that.
-std::optional<std::vector<native_page>> read_native(fz_context* ctx, fz_document* doc, std::size_t memory_bytes,
-                                                    const std::string& path, const char* magic, int total,
-                                                    int threads, const checkpoint& progress) {
+result<std::vector<native_page>> read_native(main_document main, std::size_t memory_bytes, const std::string& path,
+                                             const char* magic, int total, int threads, const checkpoint& progress) {
   std::vector<native_page> pages(static_cast<std::size_t>(total));
   if (threads > 1 && total >= parallel_native_min_pages && std::string_view(magic) == "application/pdf") {
-    bool finished = for_items_in_parallel(memory_bytes, path, magic, pages.size(), threads, "page", progress,
-                                          [&pages](fz_context* c, fz_document* d) {
-      return [&pages, c, d](std::size_t i) {
-        if (d) pages[i] = native_text(c, d, static_cast<int>(i));
-      };
-    });
-    if (!finished) return std::nullopt;
+    BOOST_OUTCOME_TRYV(for_items_in_parallel(main, memory_bytes, path, magic, pages.size(), threads, "page", progress,
+                                             [&pages](fz_context* c, fz_document* d) {
+      return [&pages, c, d](std::size_t i) { pages[i] = native_text(c, d, static_cast<int>(i)); };
+    }));
     return pages;
   }
   for (int i = 0; i < total; ++i) {
-    pages[static_cast<std::size_t>(i)] = native_text(ctx, doc, i);
-    if (progress && !progress(i + 1, total, "page")) return std::nullopt;
+    pages[static_cast<std::size_t>(i)] = native_text(main.ctx, main.doc, i);
+    if (progress && !progress(i + 1, total, "page")) return failure(errc::cancelled, "extraction cancelled");
   }
   return pages;
 }
@@ -339,13 +387,17 @@ result<document_text> extract_document(const std::string& path, const std::strin
 
   document_text out;
   out.pages.reserve(static_cast<std::size_t>(total));
-  // Workers share what the main document left of the cap.
-  auto spare = [&] { return cap.cap > cap.used ? cap.cap - cap.used.load() : 0; };
-  auto natives = read_native(ctx.get(), main.doc, spare(), path, magic, total, ocr.threads, progress);
-  if (!natives) return failure(errc::cancelled, "extraction cancelled");
+  // Workers share what the main document leaves of the cap, once its cache is emptied.
+  auto spare = [&] {
+    fz_empty_store(ctx.get());
+    std::size_t used = cap.used.load();
+    return cap.cap > used ? cap.cap - used : 0;
+  };
+  main_document here{ctx.get(), main.doc};
+  BOOST_OUTCOME_TRY(natives, read_native(here, spare(), path, magic, total, ocr.threads, progress));
   std::vector<ocr_job> jobs;
   for (int i = 0; i < total; ++i) {
-    auto& np = (*natives)[static_cast<std::size_t>(i)];
+    auto& np = natives[static_cast<std::size_t>(i)];
     auto verdict = judge_page(np.signals);
     out.pages.push_back({i + 1, "native", verdict == page_verdict::ocr ? std::string() : std::move(np.text), -1, -1});
     if (verdict == page_verdict::ocr) {
@@ -355,7 +407,7 @@ result<document_text> extract_document(const std::string& path, const std::strin
   }
 
   if (ocr.enabled && !jobs.empty()) {
-    if (!run_ocr(spare(), path, magic, jobs, ocr, progress)) return failure(errc::cancelled, "extraction cancelled");
+    BOOST_OUTCOME_TRYV(run_ocr(here, spare(), path, magic, jobs, ocr, progress));
     for (const auto& job : jobs) {
       auto& page = out.pages[static_cast<std::size_t>(job.index)];
       page.method = "ocr";

@@ -16,7 +16,8 @@ namespace sf::pipeline {
 namespace {
 
 // A job's transaction, committed with others of its lane when a group commit is set up.
-// The journal is published after the commit; an unpublished job stays queued for the sweep.
+// The journal is published after the commit (by the group's leader, in commit order); an
+// unpublished job stays queued for the sweep.
 template <class F>
 result<void> in_transaction(services& s, const std::string& lane, F&& body) {
   std::optional<journal> j;
@@ -24,21 +25,18 @@ result<void> in_transaction(services& s, const std::string& lane, F&& body) {
     j.emplace(tx);  // afresh on every try: a rolled-back group runs the body again
     return body(tx, *j);
   };
-  result<void> r = success();
-  if (s.commits) {
-    r = s.commits->run(lane, run);
-  } else {
-    try {
-      auto conn = s.db.acquire();
-      pqxx::work tx(*conn);
-      BOOST_OUTCOME_TRYV(run(tx));
-      tx.commit();
-    } catch (const std::exception& e) {
-      return boost::outcome_v2::failure(storage::classify(e));
-    }
+  auto publish = [&] { (void)j->publish(s.bus); };
+  if (s.commits) return s.commits->run(lane, run, publish);
+  try {
+    auto conn = s.db.acquire();
+    pqxx::work tx(*conn);
+    BOOST_OUTCOME_TRYV(run(tx));
+    tx.commit();
+  } catch (const std::exception& e) {
+    return boost::outcome_v2::failure(storage::classify(e));
   }
-  if (r) (void)j->publish(s.bus);
-  return r;
+  publish();
+  return success();
 }
 
 // Moves a course under its row lock, checked against the state machine and the version.

@@ -1,5 +1,6 @@
 #include "storage/group_commit.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <pqxx/pqxx>
 #include <vector>
@@ -9,13 +10,20 @@ namespace sf::storage {
 // Each waiter sleeps on its own condition variable, so a finished group wakes exactly its
 // members and the next leader instead of every thread waiting on the lane.
 struct group_commit::waiter {
-  explicit waiter(const body* f) : fn(f) {}
+  waiter(const body* f, const std::function<void()>* a) : fn(f), after(a) {}
   const body* fn;
+  const std::function<void()>* after;
   result<void> outcome = success();
   bool taken = false;  // in a group that is committing
   bool done = false;
   std::condition_variable cv;
 };
+
+namespace {
+
+error unexpected(const char* what) { return {errc::internal, std::string("transaction failed: ") + what}; }
+
+}  // namespace
 
 group_commit::queue& group_commit::queue_for(const std::string& key) {
   std::lock_guard lock(queues_mu_);
@@ -24,9 +32,9 @@ group_commit::queue& group_commit::queue_for(const std::string& key) {
   return *q;
 }
 
-result<void> group_commit::run(const std::string& key, const body& fn) {
+result<void> group_commit::run(const std::string& key, const body& fn, const std::function<void()>& after_commit) {
   auto& q = queue_for(key);
-  waiter self(&fn);
+  waiter self(&fn, &after_commit);
   std::unique_lock lock(q.mu);
   q.waiting.push_back(&self);
   while (!self.done) {
@@ -36,7 +44,7 @@ result<void> group_commit::run(const std::string& key, const body& fn) {
     }
     // Lead the next group: everyone waiting now (this waiter among them), up to the limit.
     ++q.leading;
-    std::deque<waiter*> group;
+    std::vector<waiter*> group;
     while (!q.waiting.empty() && group.size() < max_group_) {
       group.push_back(q.waiting.front());
       group.back()->taken = true;
@@ -44,16 +52,48 @@ result<void> group_commit::run(const std::string& key, const body& fn) {
     }
     if (!q.waiting.empty() && q.leading < max_groups_) q.waiting.front()->cv.notify_one();
     lock.unlock();
-    commit_group(group);
-    lock.lock();
-    for (auto* w : group) {
-      w->done = true;
-      if (w != &self) w->cv.notify_one();
+    // Nothing may escape here: the members sleep until the leader settles them.
+    std::vector<waiter*> settled;
+    try {
+      commit_group(q, group, settled);
+    } catch (const std::exception& e) {
+      fail_unsettled(q, group, settled, unexpected(e.what()));
+    } catch (...) {
+      fail_unsettled(q, group, settled, unexpected("unknown error"));
     }
+    lock.lock();
     --q.leading;
     if (!q.waiting.empty()) q.waiting.front()->cv.notify_one();  // the next leader
   }
   return self.outcome;
+}
+
+void group_commit::settle(queue& q, const std::vector<waiter*>& members, std::vector<waiter*>& settled) {
+  for (auto* w : members) {
+    if (!w->outcome || !w->after || !*w->after) continue;
+    try {
+      (*w->after)();
+    } catch (...) {
+      // The transaction is committed; what did not go out is recovered later (the sweep, the
+      // event log).
+    }
+  }
+  // Once done, a member may return and its waiter be gone: only its address is kept.
+  settled.insert(settled.end(), members.begin(), members.end());
+  std::lock_guard lock(q.mu);
+  for (auto* w : members) {
+    w->done = true;
+    w->cv.notify_one();
+  }
+}
+
+void group_commit::fail_unsettled(queue& q, const std::vector<waiter*>& group, std::vector<waiter*>& settled,
+                                  const error& why) {
+  std::vector<waiter*> left;
+  for (auto* w : group)
+    if (std::find(settled.begin(), settled.end(), w) == settled.end()) left.push_back(w);
+  for (auto* w : left) w->outcome = boost::outcome_v2::failure(why);
+  settle(q, left, settled);
 }
 
 result<void> group_commit::commit_alone(const body& fn) {
@@ -65,16 +105,21 @@ result<void> group_commit::commit_alone(const body& fn) {
     return success();
   } catch (const std::exception& e) {
     return boost::outcome_v2::failure(classify(e));
+  } catch (...) {
+    return boost::outcome_v2::failure(unexpected("unknown error"));
   }
 }
 
-void group_commit::commit_group(std::deque<waiter*>& group) {
+// Members are settled as soon as their own transaction has committed or failed: those that
+// committed together do not wait for one that runs alone afterwards.
+void group_commit::commit_group(queue& q, const std::vector<waiter*>& group, std::vector<waiter*>& settled) {
   std::vector<waiter*> together(group.begin(), group.end()), alone;
   while (together.size() > 1) {
     std::size_t failed_at = together.size();  // none yet
     try {
       auto conn = db_.acquire();
       pqxx::work tx(*conn);
+      tx.exec("set local lock_timeout = '1s'");
       for (std::size_t i = 0; i < together.size() && failed_at == together.size(); ++i) {
         bool ok = false;
         try {
@@ -88,15 +133,29 @@ void group_commit::commit_group(std::deque<waiter*>& group) {
       if (failed_at == together.size()) {
         tx.commit();
         for (auto* w : together) w->outcome = success();
+        settle(q, together, settled);
         together.clear();
       }
     } catch (const pqxx::in_doubt_error& e) {
       // The commit may or may not have happened: running the bodies again could do them twice.
       for (auto* w : together) w->outcome = boost::outcome_v2::failure(classify(e));
+      settle(q, together, settled);
       together.clear();
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
       if (failed_at == together.size()) {
-        // No connection, or the commit itself failed: no body to blame, so each runs alone.
+        // No body to blame: the database is out of reach (everyone gets that, rather than
+        // each waiting for it in turn), or the commit failed (each tries alone).
+        auto why = classify(e);
+        if (why.code == errc::unavailable) {
+          for (auto* w : together) w->outcome = boost::outcome_v2::failure(why);
+          settle(q, together, settled);
+        } else {
+          alone.insert(alone.end(), together.begin(), together.end());
+        }
+        together.clear();
+      }
+    } catch (...) {
+      if (failed_at == together.size()) {
         alone.insert(alone.end(), together.begin(), together.end());
         together.clear();
       }
@@ -108,7 +167,10 @@ void group_commit::commit_group(std::deque<waiter*>& group) {
     }
   }
   alone.insert(alone.end(), together.begin(), together.end());
-  for (auto* w : alone) w->outcome = commit_alone(*w->fn);
+  for (auto* w : alone) {
+    w->outcome = commit_alone(*w->fn);
+    settle(q, {w}, settled);
+  }
 }
 
 }  // namespace sf::storage

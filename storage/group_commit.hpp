@@ -9,9 +9,14 @@
 // transaction never takes its neighbours' results with it. Bodies must therefore be safe to
 // run again after a rollback: they may only touch the transaction and their own state.
 //
-// A group holds the row locks of all its bodies until it commits. A transaction elsewhere
-// that locks rows in another order can then deadlock with the group; PostgreSQL breaks the
-// cycle after deadlock_timeout, and a group that loses runs its bodies again.
+// A group holds the row locks of all its bodies until it commits. So that one body waiting
+// for a lock held elsewhere does not hold up the others, a group waits at most a second for
+// any lock; the body that waited then runs alone, without that limit. A transaction elsewhere
+// that locks rows in another order can deadlock with a group; PostgreSQL breaks the cycle and
+// a group that loses runs its bodies again.
+//
+// `after_commit` hooks (publishing a transaction's events) run in commit order on the thread
+// that led the group, so events of one course written by one group go out in `seq` order.
 //
 // One queue per key (a job lane), so a lane's commits never wait behind another lane's.
 #include <deque>
@@ -21,6 +26,7 @@
 #include <mutex>
 #include <pqxx/transaction>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 #include "storage/pool.hpp"
@@ -37,8 +43,9 @@ class group_commit {
       : db_(db), max_group_(max_group), max_groups_(max_groups) {}
 
   // Runs `fn` in a transaction shared with other waiters of `key`, and returns once that
-  // transaction has committed (success) or `fn`'s own transaction failed (its error).
-  result<void> run(const std::string& key, const body& fn);
+  // transaction has committed (success, after `after_commit` ran) or `fn`'s own transaction
+  // failed (its error). When the database cannot be reached the whole group gets that error.
+  result<void> run(const std::string& key, const body& fn, const std::function<void()>& after_commit = {});
 
  private:
   struct waiter;
@@ -49,8 +56,13 @@ class group_commit {
   };
 
   queue& queue_for(const std::string& key);
-  void commit_group(std::deque<waiter*>& group);
+  // `settled` collects the members already woken (whose waiters may be gone).
+  void commit_group(queue& q, const std::vector<waiter*>& group, std::vector<waiter*>& settled);
   result<void> commit_alone(const body& fn);
+  // Runs the after-commit hooks of members that committed, then wakes the members.
+  static void settle(queue& q, const std::vector<waiter*>& members, std::vector<waiter*>& settled);
+  static void fail_unsettled(queue& q, const std::vector<waiter*>& group, std::vector<waiter*>& settled,
+                             const error& why);
 
   pool& db_;
   std::size_t max_group_;

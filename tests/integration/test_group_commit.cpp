@@ -2,8 +2,10 @@
 // and one failing transaction never takes its neighbours' work with it.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <mutex>
 #include <pqxx/pqxx>
 #include <set>
 #include <thread>
@@ -106,4 +108,107 @@ TEST_CASE("a lone transaction commits at once, and keys do not wait for each oth
   CHECK(waited < std::chrono::milliseconds(500));
   pqxx::read_transaction tx(*admin);
   CHECK(tx.exec("select count(*) from " + table)[0][0].as<int>() == 2);
+}
+
+TEST_CASE("after-commit hooks run in commit order, only for transactions that committed") {
+  sf::storage::pool db(database_url(), 8);
+  sf::storage::group_commit commits(db, 64, 1);
+  auto admin = db.acquire();
+  auto table = scratch_table(*admin);
+
+  constexpr int n = 16;
+  std::mutex mu;
+  std::vector<int> published;
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < n) std::this_thread::yield();
+      (void)commits.run(
+          "lane",
+          [&, i](pqxx::work& tx) -> sf::result<void> {
+            tx.exec("select pg_sleep(0.02)");
+            tx.exec_params("insert into " + table + " values ($1, txid_current())", i);
+            if (i == 5) return sf::failure(sf::errc::invalid_value, "no");
+            return sf::success();
+          },
+          [&, i] {
+            std::lock_guard lock(mu);
+            published.push_back(i);
+          });
+    });
+  for (auto& t : threads) t.join();
+
+  // The rows' commit order: by transaction, then by insertion within it (n is the order here).
+  pqxx::read_transaction tx(*admin);
+  std::vector<int> committed;
+  for (const auto& r : tx.exec("select n from " + table + " order by txid, ctid")) committed.push_back(r[0].as<int>());
+  CHECK(published.size() == static_cast<std::size_t>(n - 1));
+  CHECK(std::find(published.begin(), published.end(), 5) == published.end());
+  CHECK(published == committed);
+}
+
+TEST_CASE("a transaction waiting for a lock held elsewhere does not hold up its group") {
+  sf::storage::pool db(database_url(), 8);
+  sf::storage::group_commit commits(db, 64, 1);
+  auto admin = db.acquire();
+  auto table = scratch_table(*admin);
+  {
+    pqxx::work tx(*admin);
+    tx.exec("insert into " + table + " values (0, 0)");
+    tx.commit();
+  }
+  // Another session holds row 0 for three seconds.
+  std::atomic<bool> held{false};
+  std::thread holder([&] {
+    auto c = db.acquire();
+    pqxx::work tx(*c);
+    tx.exec("select * from " + table + " where n = 0 for update");
+    held = true;
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    tx.commit();
+  });
+  while (!held) std::this_thread::yield();
+
+  // A first transaction keeps the lane's one group busy while the others queue, so the
+  // blocked one is sure to share a group with them.
+  std::atomic<bool> gate_in{false};
+  std::thread gate([&] {
+    (void)commits.run("lane", [&](pqxx::work& tx) -> sf::result<void> {
+      gate_in = true;
+      tx.exec("select pg_sleep(0.5)");
+      return sf::success();
+    });
+  });
+  while (!gate_in) std::this_thread::yield();
+  auto t0 = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration blocked_took{}, others_took{};
+  std::mutex took_mu;
+  std::vector<std::thread> threads;
+  constexpr int n = 8;
+  std::vector<sf::result<void>> outcomes(n, sf::success());
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      outcomes[static_cast<std::size_t>(i)] = commits.run("lane", [&, i](pqxx::work& tx) -> sf::result<void> {
+        if (i == 0) tx.exec("update " + table + " set txid = 1 where n = 0");  // waits for the holder
+        else tx.exec_params("insert into " + table + " values ($1, txid_current())", i);
+        return sf::success();
+      });
+      auto took = std::chrono::steady_clock::now() - t0;
+      std::lock_guard lock(took_mu);
+      if (i == 0) blocked_took = took;
+      else others_took = std::max(others_took, took);
+    });
+  for (auto& t : threads) t.join();
+  gate.join();
+  holder.join();
+  for (auto& o : outcomes) CHECK(o);
+  // The others committed after the gate and the one-second lock limit, not after the
+  // holder's three seconds; the blocked one after the holder.
+  CHECK(others_took < std::chrono::milliseconds(2300));
+  CHECK(blocked_took >= std::chrono::milliseconds(2000));
+  pqxx::read_transaction tx(*admin);
+  CHECK(tx.exec("select txid from " + table + " where n = 0")[0][0].as<long long>() == 1);
+  CHECK(tx.exec("select count(*) from " + table)[0][0].as<int>() == n);
 }
