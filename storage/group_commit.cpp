@@ -14,8 +14,9 @@ struct group_commit::waiter {
   const body* fn;
   const std::function<void()>* after;
   result<void> outcome = success();
-  bool taken = false;  // in a group that is committing
-  bool done = false;
+  bool taken = false;      // in a group that is committing
+  bool done = false;       // outcome set
+  bool run_alone = false;  // its body failed in a group: it runs again alone, on its own thread
   std::condition_variable cv;
 };
 
@@ -37,7 +38,7 @@ result<void> group_commit::run(const std::string& key, const body& fn, const std
   waiter self(&fn, &after_commit);
   std::unique_lock lock(q.mu);
   q.waiting.push_back(&self);
-  while (!self.done) {
+  while (!self.done && !self.run_alone) {
     if (self.taken || q.leading >= max_groups_) {
       self.cv.wait(lock);
       continue;
@@ -65,7 +66,27 @@ result<void> group_commit::run(const std::string& key, const body& fn, const std
     --q.leading;
     if (!q.waiting.empty()) q.waiting.front()->cv.notify_one();  // the next leader
   }
+  if (self.done) return self.outcome;
+  // This body failed in a group. It runs again alone, here: the leader's caller does not wait
+  // for it, and several such bodies run at once.
+  lock.unlock();
+  self.outcome = commit_alone(fn);
+  if (self.outcome && after_commit) {
+    try {
+      after_commit();
+    } catch (...) {
+    }
+  }
   return self.outcome;
+}
+
+void group_commit::release(queue& q, const std::vector<waiter*>& members, std::vector<waiter*>& settled) {
+  settled.insert(settled.end(), members.begin(), members.end());
+  std::lock_guard lock(q.mu);
+  for (auto* w : members) {
+    w->run_alone = true;
+    w->cv.notify_one();
+  }
 }
 
 void group_commit::settle(queue& q, const std::vector<waiter*>& members, std::vector<waiter*>& settled) {
@@ -113,6 +134,12 @@ result<void> group_commit::commit_alone(const body& fn) {
 // Members are settled as soon as their own transaction has committed or failed: those that
 // committed together do not wait for one that runs alone afterwards.
 void group_commit::commit_group(queue& q, const std::vector<waiter*>& group, std::vector<waiter*>& settled) {
+  if (group.size() == 1) {
+    // Alone from the start: it runs within this group's slot, so that others queue meanwhile.
+    group.front()->outcome = commit_alone(*group.front()->fn);
+    settle(q, group, settled);
+    return;
+  }
   std::vector<waiter*> together(group.begin(), group.end()), alone;
   while (together.size() > 1) {
     std::size_t failed_at = together.size();  // none yet
@@ -167,10 +194,7 @@ void group_commit::commit_group(queue& q, const std::vector<waiter*>& group, std
     }
   }
   alone.insert(alone.end(), together.begin(), together.end());
-  for (auto* w : alone) {
-    w->outcome = commit_alone(*w->fn);
-    settle(q, {w}, settled);
-  }
+  release(q, alone, settled);
 }
 
 }  // namespace sf::storage

@@ -5,8 +5,8 @@
 //
 // A waiter that finds fewer than `max_groups` groups committing leads the next group and runs every body in
 // turn; the others sleep until their group has committed. If a body fails or throws, the
-// group is rolled back, that body runs again alone and the rest again together, so one bad
-// transaction never takes its neighbours' results with it. Bodies must therefore be safe to
+// group is rolled back, that body runs again alone (on its own caller's thread) and the rest
+// again together, so one bad transaction never takes its neighbours' results with it. Bodies must therefore be safe to
 // run again after a rollback: they may only touch the transaction and their own state.
 //
 // A group holds the row locks of all its bodies until it commits. So that one body waiting
@@ -16,7 +16,8 @@
 // a group that loses runs its bodies again.
 //
 // `after_commit` hooks (publishing a transaction's events) run in commit order on the thread
-// that led the group, so events of one course written by one group go out in `seq` order.
+// that led the group, so events of one course written by one group go out in `seq` order. A
+// body re-run alone runs, and publishes, on its caller's thread.
 //
 // One queue per key (a job lane), so a lane's commits never wait behind another lane's.
 #include <deque>
@@ -61,6 +62,8 @@ class group_commit {
   result<void> commit_alone(const body& fn);
   // Runs the after-commit hooks of members that committed, then wakes the members.
   static void settle(queue& q, const std::vector<waiter*>& members, std::vector<waiter*>& settled);
+  // Wakes members whose bodies must run again alone, on their own threads.
+  static void release(queue& q, const std::vector<waiter*>& members, std::vector<waiter*>& settled);
   static void fail_unsettled(queue& q, const std::vector<waiter*>& group, std::vector<waiter*>& settled,
                              const error& why);
 

@@ -344,7 +344,7 @@ std::optional<std::vector<json>> read_until_closed(sf::client::ws_client& ws, st
 
 }  // namespace
 
-TEST_CASE("a WebSocket client that floods or sends an oversized message is disconnected; others go on", "[security]") {
+TEST_CASE("a WebSocket client that floods or sends an oversized message is disconnected while others go on", "[security]") {
   node_process node(env_map{{"STUDYFORGE_LIMITS_WS_MESSAGES_PER_SECOND", "5"}});
   user u(node.endpoint(), "wsflood");
 
