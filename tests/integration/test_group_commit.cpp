@@ -30,6 +30,20 @@ std::string scratch_table(pqxx::connection& c) {
   return name;
 }
 
+// Runs `fn(i)` for each i below n, on n threads released together, and waits for them all.
+template <class F>
+void on_threads_at_once(int n, F fn) {
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < n) std::this_thread::yield();
+      fn(i);
+    });
+  for (auto& t : threads) t.join();
+}
+
 }  // namespace
 
 TEST_CASE("concurrent transactions share commits, and a failing one is retried alone without the others' loss") {
@@ -39,23 +53,17 @@ TEST_CASE("concurrent transactions share commits, and a failing one is retried a
   auto table = scratch_table(*admin);
 
   constexpr int n = 24;
-  std::atomic<int> ready{0};
   std::vector<sf::result<void>> outcomes(n, sf::success());
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i)
-    threads.emplace_back([&, i] {
-      ++ready;
-      while (ready.load() < n) std::this_thread::yield();
-      outcomes[static_cast<std::size_t>(i)] = commits.run("lane", [&, i](pqxx::work& tx) -> sf::result<void> {
-        // The first group holds the line long enough for the rest to queue behind it.
-        tx.exec("select pg_sleep(0.05)");
-        tx.exec_params("insert into " + table + " values ($1, txid_current())", i);
-        if (i == 7) return sf::failure(sf::errc::invalid_value, "body 7 refuses");
-        if (i == 11) tx.exec("select 1 / 0");  // a statement error poisons the shared transaction
-        return sf::success();
-      });
+  on_threads_at_once(n, [&](int i) {
+    outcomes[static_cast<std::size_t>(i)] = commits.run("lane", [&, i](pqxx::work& tx) -> sf::result<void> {
+      // The first group holds the line long enough for the rest to queue behind it.
+      tx.exec("select pg_sleep(0.05)");
+      tx.exec_params("insert into " + table + " values ($1, txid_current())", i);
+      if (i == 7) return sf::failure(sf::errc::invalid_value, "body 7 refuses");
+      if (i == 11) tx.exec("select 1 / 0");  // a statement error poisons the shared transaction
+      return sf::success();
     });
-  for (auto& t : threads) t.join();
+  });
 
   for (int i = 0; i < n; ++i) {
     INFO("body " << i);
@@ -119,26 +127,20 @@ TEST_CASE("after-commit hooks run in commit order, only for transactions that co
   constexpr int n = 16;
   std::mutex mu;
   std::vector<int> published;
-  std::atomic<int> ready{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i)
-    threads.emplace_back([&, i] {
-      ++ready;
-      while (ready.load() < n) std::this_thread::yield();
-      (void)commits.run(
-          "lane",
-          [&, i](pqxx::work& tx) -> sf::result<void> {
-            tx.exec("select pg_sleep(0.02)");
-            tx.exec_params("insert into " + table + " values ($1, txid_current())", i);
-            if (i == 5) return sf::failure(sf::errc::invalid_value, "no");
-            return sf::success();
-          },
-          [&, i] {
-            std::lock_guard lock(mu);
-            published.push_back(i);
-          });
-    });
-  for (auto& t : threads) t.join();
+  on_threads_at_once(n, [&](int i) {
+    (void)commits.run(
+        "lane",
+        [&, i](pqxx::work& tx) -> sf::result<void> {
+          tx.exec("select pg_sleep(0.02)");
+          tx.exec_params("insert into " + table + " values ($1, txid_current())", i);
+          if (i == 5) return sf::failure(sf::errc::invalid_value, "no");
+          return sf::success();
+        },
+        [&, i] {
+          std::lock_guard lock(mu);
+          published.push_back(i);
+        });
+  });
 
   // The rows' commit order: by transaction, then by insertion within it (n is the order here).
   pqxx::read_transaction tx(*admin);
@@ -185,22 +187,19 @@ TEST_CASE("a transaction waiting for a lock held elsewhere does not hold up its 
   auto t0 = std::chrono::steady_clock::now();
   std::chrono::steady_clock::duration blocked_took{}, others_took{};
   std::mutex took_mu;
-  std::vector<std::thread> threads;
   constexpr int n = 8;
   std::vector<sf::result<void>> outcomes(n, sf::success());
-  for (int i = 0; i < n; ++i)
-    threads.emplace_back([&, i] {
-      outcomes[static_cast<std::size_t>(i)] = commits.run("lane", [&, i](pqxx::work& tx) -> sf::result<void> {
-        if (i == 0) tx.exec("update " + table + " set txid = 1 where n = 0");  // waits for the holder
-        else tx.exec_params("insert into " + table + " values ($1, txid_current())", i);
-        return sf::success();
-      });
-      auto took = std::chrono::steady_clock::now() - t0;
-      std::lock_guard lock(took_mu);
-      if (i == 0) blocked_took = took;
-      else others_took = std::max(others_took, took);
+  on_threads_at_once(n, [&](int i) {
+    outcomes[static_cast<std::size_t>(i)] = commits.run("lane", [&, i](pqxx::work& tx) -> sf::result<void> {
+      if (i == 0) tx.exec("update " + table + " set txid = 1 where n = 0");  // waits for the holder
+      else tx.exec_params("insert into " + table + " values ($1, txid_current())", i);
+      return sf::success();
     });
-  for (auto& t : threads) t.join();
+    auto took = std::chrono::steady_clock::now() - t0;
+    std::lock_guard lock(took_mu);
+    if (i == 0) blocked_took = took;
+    else others_took = std::max(others_took, took);
+  });
   gate.join();
   holder.join();
   for (auto& o : outcomes) CHECK(o);
