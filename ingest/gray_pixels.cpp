@@ -14,8 +14,8 @@ pix_ptr read_gray(const std::string& path) {
   return to_gray(raw.get());
 }
 
-packed_gray pack(PIX* p, int dpi) {
-  packed_gray out;
+page_pixels pack(PIX* p, int dpi) {
+  page_pixels out;
   int w = pixGetWidth(p), h = pixGetHeight(p), wpl = pixGetWpl(p);
   out.bytes.resize(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
   const l_uint32* data = pixGetData(p);

@@ -21,10 +21,6 @@ pix_ptr to_gray(PIX* src);
 
 // Leptonica keeps 8-bit pixels inside 32-bit words (byte order swapped on little-endian
 // machines); Tesseract's raw interface wants plain rows, so the pixels are copied out.
-struct packed_gray {
-  std::vector<unsigned char> bytes;
-  gray_image image;
-};
-packed_gray pack(PIX* p, int dpi);
+page_pixels pack(PIX* p, int dpi);
 
 }  // namespace sf::ingest

@@ -1,6 +1,9 @@
 #include "ingest/image_text.hpp"
 
+#include <algorithm>
+
 #include "ingest/gray_pixels.hpp"
+#include "ingest/ocr_pass.hpp"
 
 namespace sf::ingest {
 
@@ -29,7 +32,17 @@ result<document_text> extract_image(const std::string& path, const limits& lim, 
 
   auto packed = pack(gray.get(), dpi);
   gray.reset();
-  auto text = engine->recognize(packed.image);
+  engine.reset();  // back on the shelf for the threads below
+  // Every OCR thread reads regions of the one image.
+  ocr_text text;
+  ocr_pass pass(1);
+  on_threads(std::max(1, ocr.threads), [&](int) {
+    auto mine = ocr_engine::borrow(ocr.language);
+    if (!mine) return;
+    pass.work(
+        *mine.value(), [&](std::size_t) { return std::optional<page_pixels>(std::move(packed)); },
+        [&](std::size_t, ocr_text t, bool) { text = std::move(t); }, {});
+  });
   if (progress && !progress(1, 1, "OCR page")) return failure(errc::cancelled, "extraction cancelled");
   document_text out;
   out.pages.push_back({1, "ocr", std::move(text.text), text.confidence, -1});

@@ -5,8 +5,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <thread>
 
@@ -15,6 +17,7 @@ extern "C" {
 }
 
 #include "ingest/ocr.hpp"
+#include "ingest/ocr_pass.hpp"
 #include "ingest/page_judge.hpp"
 #include "ingest/text_layout.hpp"
 
@@ -233,28 +236,34 @@ struct main_document {
   fz_document* doc;
 };
 
-// Runs `count` items on up to `threads` workers. Each worker has a context of its own (not a
-// clone: clones share one allocator lock and store, and two threads on them read native text
-// slower than one) with its share of `memory_bytes`, and its own copy of the document.
-// `make_worker(ctx, doc)` gives a worker's `void(std::size_t item)`, which may keep per-worker
-// state (an OCR engine). The calling thread reports progress as `step` and stops the workers
-// when the checkpoint says so. If no worker can open a copy, the items run on `main`.
-// Errors: cancelled, or internal when an item threw.
-template <class MakeWorker>
-result<void> for_items_in_parallel(main_document main, std::size_t memory_bytes, const std::string& path,
-                                   const char* magic, std::size_t count, int threads, const char* step,
-                                   const checkpoint& progress, MakeWorker make_worker) {
-  int n = std::max(1, std::min<int>(threads, static_cast<int>(count)));
-  std::atomic<std::size_t> next{0};
+// What a worker's loop gets from in_parallel: whether to stop, and how to say an item is done
+// (from any thread).
+struct worker_hooks {
+  std::function<bool()> stopped;
+  std::function<void()> item_done;
+};
+
+// Runs `workers` workers over `count` items. Each worker has a context of its own (not a clone:
+// clones share one allocator lock and store, and two threads on them read native text slower
+// than one) with its share of `memory_bytes`, and its own copy of the document.
+// `work(ctx, doc, hooks)` is a worker's whole loop; it takes items from state the workers share
+// and reports each item done once. The calling thread reports progress as `step` and stops the
+// workers when the checkpoint says so. If no worker can open a copy, one loop runs on `main`.
+// Errors: cancelled, or internal when a worker threw.
+template <class Work>
+result<void> in_parallel(main_document main, std::size_t memory_bytes, const std::string& path, const char* magic,
+                         std::size_t count, int workers, const char* step, const checkpoint& progress, Work work) {
+  int n = std::max(1, workers);
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::condition_variable cv;
   std::size_t done = 0;
   int gave_up = 0;  // workers that could not open their copy
+  int ended = 0;
   std::string failure_message;
-  auto run_guarded = [&](auto& run_item, std::size_t i) {
+  auto run_guarded = [&](fz_context* ctx, fz_document* doc, const worker_hooks& hooks) {
     try {
-      run_item(i);
+      work(ctx, doc, hooks);
     } catch (const std::exception& e) {
       std::lock_guard lock(mu);
       if (failure_message.empty()) failure_message = e.what();
@@ -265,25 +274,22 @@ result<void> for_items_in_parallel(main_document main, std::size_t memory_bytes,
       stop = true;
     }
   };
+  worker_hooks threaded{[&] { return stop.load(); }, [&] {
+                          std::lock_guard lock(mu);
+                          ++done;
+                          cv.notify_one();
+                        }};
   auto worker = [&] {
     memory_cap cap;
     cap.cap = memory_bytes / static_cast<std::size_t>(n);
     fz_alloc_context alloc{&cap, cap_malloc, cap_realloc, cap_free};
     context_ptr ctx = new_context(&alloc, nullptr);
     document_ref d{ctx.get(), ctx ? open_document(ctx.get(), path.c_str(), magic) : nullptr};
-    if (!d.doc) {
-      std::lock_guard lock(mu);
-      ++gave_up;
-      cv.notify_one();
-      return;
-    }
-    auto run_item = make_worker(ctx.get(), d.doc);
-    for (std::size_t i = next++; i < count; i = next++) {
-      if (!stop) run_guarded(run_item, i);
-      std::lock_guard lock(mu);
-      ++done;
-      cv.notify_one();
-    }
+    if (d.doc) run_guarded(ctx.get(), d.doc, threaded);
+    std::lock_guard lock(mu);
+    if (!d.doc) ++gave_up;
+    ++ended;
+    cv.notify_one();
   };
   std::vector<std::thread> pool;
   for (int t = 0; t < n; ++t) pool.emplace_back(worker);
@@ -291,8 +297,8 @@ result<void> for_items_in_parallel(main_document main, std::size_t memory_bytes,
     std::unique_lock lock(mu);
     std::size_t reported = 0;
     while (reported < count) {
-      cv.wait(lock, [&] { return done > reported || gave_up == n; });
-      if (done == reported) break;  // every worker gave up
+      cv.wait(lock, [&] { return done > reported || ended == n; });
+      if (done == reported) break;  // every worker has ended
       reported = done;
       lock.unlock();
       if (!stop && progress && !progress(static_cast<int>(reported), static_cast<int>(count), step)) stop = true;
@@ -301,32 +307,51 @@ result<void> for_items_in_parallel(main_document main, std::size_t memory_bytes,
   }
   for (auto& t : pool) t.join();
   if (gave_up == n) {
-    auto run_item = make_worker(main.ctx, main.doc);
-    for (std::size_t i = 0; i < count && !stop; ++i) {
-      run_guarded(run_item, i);
-      if (!stop && progress && !progress(static_cast<int>(i + 1), static_cast<int>(count), step)) stop = true;
-    }
+    std::size_t reported = 0;
+    worker_hooks here{[&] { return stop.load(); }, [&] {
+                        ++reported;
+                        if (!stop && progress && !progress(static_cast<int>(reported), static_cast<int>(count), step)) stop = true;
+                      }};
+    run_guarded(main.ctx, main.doc, here);
   }
   if (!failure_message.empty()) return failure(errc::internal, "reading the document failed: " + failure_message);
   if (stop) return failure(errc::cancelled, "extraction cancelled");
   return success();
 }
 
+// A rendered page copied out of MuPDF, so that any worker may read it and its own context
+// frees the pixmap at once.
+std::optional<page_pixels> render_page(fz_context* ctx, fz_document* doc, const ocr_job& job) {
+  fz_pixmap* pix = render_gray(ctx, doc, job.index, job.scale);
+  if (!pix) return std::nullopt;
+  page_pixels out;
+  int w = fz_pixmap_width(ctx, pix), h = fz_pixmap_height(ctx, pix);
+  std::ptrdiff_t stride = fz_pixmap_stride(ctx, pix);
+  const unsigned char* src = fz_pixmap_samples(ctx, pix);
+  out.bytes.resize(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+  for (int y = 0; y < h; ++y)
+    std::copy_n(src + y * stride, w, out.bytes.data() + static_cast<std::ptrdiff_t>(y) * w);
+  fz_drop_pixmap(ctx, pix);
+  out.image = {out.bytes.data(), w, h, w, static_cast<int>(job.scale * 72 + 0.5f)};
+  return out;
+}
+
+// Every thread OCRs regions of every page (see ocr_pass), so even a one-page scan uses them all.
 result<void> run_ocr(main_document main, std::size_t memory_bytes, const std::string& path, const char* magic,
                      std::vector<ocr_job>& jobs, const ocr_options& opts, const checkpoint& progress) {
-  return for_items_in_parallel(main, memory_bytes, path, magic, jobs.size(), opts.threads, "OCR page", progress,
-                               [&](fz_context* ctx, fz_document* doc) {
-    return [&jobs, &opts, ctx, doc, engine = ocr_engine::borrow(opts.language)](std::size_t i) mutable {
-      auto& job = jobs[i];
-      if (!doc || !engine) return;
-      if (fz_pixmap* pix = render_gray(ctx, doc, job.index, job.scale)) {
-        gray_image img{fz_pixmap_samples(ctx, pix), fz_pixmap_width(ctx, pix), fz_pixmap_height(ctx, pix),
-                       fz_pixmap_stride(ctx, pix), static_cast<int>(job.scale * 72 + 0.5f)};
-        job.result = engine.value()->recognize(img);
-        job.rendered = true;
-        fz_drop_pixmap(ctx, pix);
-      }
-    };
+  ocr_pass pass(jobs.size());
+  return in_parallel(main, memory_bytes, path, magic, jobs.size(), opts.threads, "OCR page", progress,
+                     [&](fz_context* ctx, fz_document* doc, const worker_hooks& hooks) {
+    auto engine = ocr_engine::borrow(opts.language);
+    if (!engine) return;  // the pages it would have read stay unread, with no text
+    pass.work(
+        *engine.value(), [&](std::size_t i) { return render_page(ctx, doc, jobs[i]); },
+        [&](std::size_t i, ocr_text text, bool rendered) {
+          jobs[i].result = std::move(text);
+          jobs[i].rendered = rendered;
+          hooks.item_done();
+        },
+        hooks.stopped);
   });
 }
 
@@ -348,9 +373,13 @@ result<std::vector<native_page>> read_native(main_document main, std::size_t mem
                                              const char* magic, int total, int threads, const checkpoint& progress) {
   std::vector<native_page> pages(static_cast<std::size_t>(total));
   if (threads > 1 && total >= parallel_native_min_pages && std::string_view(magic) == "application/pdf") {
-    BOOST_OUTCOME_TRYV(for_items_in_parallel(main, memory_bytes, path, magic, pages.size(), threads, "page", progress,
-                                             [&pages](fz_context* c, fz_document* d) {
-      return [&pages, c, d](std::size_t i) { pages[i] = native_text(c, d, static_cast<int>(i)); };
+    std::atomic<std::size_t> next{0};
+    BOOST_OUTCOME_TRYV(in_parallel(main, memory_bytes, path, magic, pages.size(), std::min(threads, total), "page", progress,
+                                   [&](fz_context* c, fz_document* d, const worker_hooks& hooks) {
+      for (std::size_t i = next++; i < pages.size() && !hooks.stopped(); i = next++) {
+        pages[i] = native_text(c, d, static_cast<int>(i));
+        hooks.item_done();
+      }
     }));
     return pages;
   }

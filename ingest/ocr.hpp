@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -19,9 +20,29 @@ struct gray_image {
   int dpi = 300;
 };
 
+// A grey image that owns its pixels (a rendered page, a decoded photo).
+struct page_pixels {
+  std::vector<unsigned char> bytes;
+  gray_image image;  // into `bytes`
+};
+
 struct ocr_text {
   std::string text;         // laid out like native page text: paragraphs split by blank lines
   double confidence = 0;    // Tesseract's mean word confidence, 0..100
+};
+
+// A part of a page that one engine reads alone: a text block of Tesseract's layout, or a run
+// of at most a few lines of a long block.
+struct ocr_region {
+  int left = 0, top = 0, width = 0, height = 0;
+  bool continues_block = false;  // the previous region is the same block's lines before these
+  bool whole_page = false;       // read with Tesseract's own layout (sideways or vertical text)
+};
+
+// What an engine read in one region: Tesseract's raw text and mean word confidence.
+struct region_text {
+  std::string raw;
+  double confidence = 0;
 };
 
 class ocr_engine;
@@ -43,6 +64,10 @@ class ocr_engine {
   ~ocr_engine();
 
   ocr_text recognize(const gray_image& img);
+  // The page's text regions in reading order (Tesseract's layout analysis), runs of at most
+  // `max_lines` lines each so that several engines can share one page.
+  std::vector<ocr_region> regions(const gray_image& img, int max_lines);
+  region_text recognize(const gray_image& img, const ocr_region& region);
   // Clockwise rotation (0, 90, 180, 270) that makes the text upright, when Tesseract's
   // orientation detection is confident; nullopt otherwise.
   std::optional<int> upright_rotation(const gray_image& img);
@@ -55,5 +80,9 @@ class ocr_engine {
 
 // Tesseract's text (lines, blank lines between blocks) in the project's page-text layout.
 std::string layout_ocr_text(const std::string& tesseract_text);
+
+// A page's text from its regions' texts, in order; the confidence is the regions' mean
+// weighted by how many characters each read.
+ocr_text join_regions(const std::vector<ocr_region>& regions, const std::vector<region_text>& texts);
 
 }  // namespace sf::ingest

@@ -1,8 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
+
 #include "common/utf8.hpp"
 #include "ingest/mupdf_document.hpp"
 #include "ingest/ocr.hpp"
+#include "ingest/ocr_pass.hpp"
+#include "ingest/region_board.hpp"
 #include "ingest/sniff.hpp"
 #include "ingest/text_layout.hpp"
 
@@ -113,4 +117,55 @@ TEST_CASE("a raised, smaller footnote mark is a word of its own") {
   CHECK(text.find("bin 19 and more.") != std::string::npos);
   CHECK(text.find("19 Deciding what goes") != std::string::npos);
   CHECK(text.find("Binaries go in bin") != std::string::npos);  // same-size letters stay together
+}
+
+TEST_CASE("the region board hands out every region once, regions before new pages") {
+  sf::ingest::region_board board(3);
+  auto first = board.next({});
+  REQUIRE(first);
+  CHECK(first->page == 0);
+  CHECK_FALSE(first->region);
+  CHECK_FALSE(board.split(0, 2));
+  auto r0 = board.next({}), r1 = board.next({});
+  REQUIRE(r0);
+  REQUIRE(r1);
+  CHECK((r0->page == 0 && r0->region == 0u && r1->page == 0 && r1->region == 1u));
+  auto second = board.next({});  // no region left to hand out: the next page
+  REQUIRE(second);
+  CHECK((second->page == 1 && !second->region));
+  CHECK(board.split(1, 0));  // a page with no text is finished at once
+  CHECK_FALSE(board.region_done(0));
+  CHECK(board.region_done(0));  // the last region finishes page 0
+  auto third = board.next({});
+  REQUIRE(third);
+  CHECK(third->page == 2);
+  bool stop = true;
+  CHECK_FALSE(board.next([&] { return stop; }));  // page 2 still open, but asked to stop
+  CHECK_FALSE(board.split(2, 1));
+  auto last = board.next({});
+  REQUIRE(last);
+  CHECK(board.region_done(2));
+  CHECK_FALSE(board.next({}));  // all finished
+}
+
+TEST_CASE("threads share the regions of pages: each region read once, each page finished once") {
+  constexpr std::size_t pages = 40;
+  sf::ingest::region_board board(pages);
+  std::vector<std::atomic<int>> reads(pages * 5), finishes(pages);
+  sf::ingest::on_threads(4, [&](int) {
+    while (auto t = board.next({})) {
+      bool finished = false;
+      if (!t->region) finished = board.split(t->page, t->page % 5);  // 0 to 4 regions
+      else {
+        ++reads[t->page * 5 + *t->region];
+        finished = board.region_done(t->page);
+      }
+      if (finished) ++finishes[t->page];
+    }
+  });
+  for (std::size_t p = 0; p < pages; ++p) {
+    INFO("page " << p);
+    CHECK(finishes[p] == 1);
+    for (std::size_t r = 0; r < 5; ++r) CHECK(reads[p * 5 + r] == (r < p % 5 ? 1 : 0));
+  }
 }

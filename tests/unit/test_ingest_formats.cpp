@@ -10,6 +10,7 @@
 #include "common/utf8.hpp"
 #include "ingest/chunking.hpp"
 #include "ingest/extract.hpp"
+#include "ingest/gray_pixels.hpp"
 #include "ingest/moderation.hpp"
 #include "ingest/page_judge.hpp"
 #include "ingest/subtitles.hpp"
@@ -99,6 +100,32 @@ TEST_CASE("a scanned PDF is found out, then read by OCR") {
   CHECK(doc.value().ocr_pages == 1);
   CHECK(doc.value().pages[0].ocr_confidence > 80);
   CHECK(word_recall(slurp(fixture("scan_devref_p45.truth.txt")), doc.value().pages[0].text) > 0.95);
+}
+
+TEST_CASE("a scanned page is split into regions that two threads read to the same text as one") {
+  auto one = with_ocr(true), two = with_ocr(true);
+  one.ocr.threads = 1;
+  auto a = extract_file(fixture("scan_devref_p45.pdf"), "application/pdf", one, {});
+  auto b = extract_file(fixture("scan_devref_p45.pdf"), "application/pdf", two, {});
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(b.value().pages[0].text == a.value().pages[0].text);
+  CHECK(b.value().pages[0].ocr_confidence == a.value().pages[0].ocr_confidence);
+
+  // The page's layout gives several regions, and their texts joined read like the page.
+  auto page = pack(read_gray(fixture("terminal_gnuplot-help.png")).get(), 300);
+  auto engine = ocr_engine::borrow("eng");
+  REQUIRE(engine);
+  auto regions = engine.value()->regions(page.image, 8);
+  CHECK(regions.size() > 1);
+  std::vector<region_text> texts;
+  for (const auto& r : regions) {
+    CHECK((r.left >= 0 && r.top >= 0 && r.left + r.width <= page.image.width && r.top + r.height <= page.image.height));
+    texts.push_back(engine.value()->recognize(page.image, r));
+  }
+  auto joined = join_regions(regions, texts);
+  CHECK(word_recall(slurp(fixture("terminal_gnuplot-help.truth.txt")), joined.text) > 0.9);
+  CHECK(joined.confidence > 50);
 }
 
 TEST_CASE("a mixed PDF OCRs only its scanned page") {
