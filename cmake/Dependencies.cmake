@@ -5,6 +5,7 @@ find_package(nlohmann_json 3.11 REQUIRED)
 find_package(fmt 9 REQUIRED)
 find_package(spdlog 1.10 REQUIRED)
 find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)  # SHA-1 for the WebSocket handshake
 find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PQXX   REQUIRED IMPORTED_TARGET libpqxx)

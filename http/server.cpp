@@ -6,6 +6,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -13,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
 #include <filesystem>
@@ -26,6 +29,7 @@
 #include "http/event_sequencer.hpp"
 #include "http/hub.hpp"
 #include "http/work_queue.hpp"
+#include "http/ws_frames.hpp"
 #include "http/ws_protocol.hpp"
 #include "pipeline/journal.hpp"
 #include "storage/blob_store.hpp"
@@ -120,11 +124,12 @@ constexpr std::size_t reconnect_room = 32;
 
 class websocket_session : public event_sink, public std::enable_shared_from_this<websocket_session> {
  public:
-  websocket_session(tcp::socket&& stream, std::size_t shard, std::shared_ptr<shared_state> sh, std::string user_id,
+  websocket_session(tcp::socket&& socket, std::size_t shard, std::shared_ptr<shared_state> sh, std::string user_id,
                     connection_counter::slot address_slot, connection_counter::slot user_slot)
-      : ws_(std::move(stream)), shard_(shard), sh_(std::move(sh)), user_id_(std::move(user_id)),
-        address_slot_(std::move(address_slot)), user_slot_(std::move(user_slot)) {
+      : sock_(std::move(socket)), timer_(sock_.get_executor()), shard_(shard), sh_(std::move(sh)),
+        user_id_(std::move(user_id)), address_slot_(std::move(address_slot)), user_slot_(std::move(user_slot)) {
     ++sh_->routes.metrics().websocket_sessions;
+    writing_.reserve(max_batch);  // the write's buffers point into it
   }
 
   ~websocket_session() override {
@@ -132,10 +137,13 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     for (const auto& [id, sub] : subs_) sh_->events.unsubscribe(id, this);
   }
 
-  void run(bhttp::request<bhttp::empty_body> req) {
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.read_message_max(64 * 1024);
-    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+  // Answers the upgrade (already checked) and starts reading frames.
+  void run(const std::string& client_key) {
+    auto answer = shared_text("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                              "Sec-WebSocket-Accept: " + ws::accept_key(client_key) + "\r\nServer: studyforge\r\n\r\n");
+    queue(std::nullopt, std::move(answer));
+    tick();
+    do_read();
   }
 
   std::size_t shard() const override { return shard_; }
@@ -149,26 +157,42 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
   struct subscription {
     event_sequencer seq;
   };
+  struct outgoing {
+    ws::frame_header header;  // size 0: raw bytes (the handshake's answer)
+    std::shared_ptr<const std::string> payload;
+  };
+  static constexpr std::size_t max_batch = 64;  // frames per write
+  static constexpr std::size_t max_message = 64 * 1024;
+  static constexpr auto keepalive = std::chrono::seconds(150);  // idle this long: ping; again: drop
+  static constexpr auto close_linger = std::chrono::seconds(5);
 
-  void on_accept(beast::error_code ec) {
-    if (ec) return;
-    do_read();
+  void do_read() {
+    sock_.async_read_some(net::buffer(read_buf_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->on_read(ec, n);
+    });
   }
 
-  void do_read() { ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, shared_from_this())); }
+  void on_read(beast::error_code ec, std::size_t n) {
+    if (ec) return end();  // closed, reset, or shut down by us
+    heard_ = true;
+    frames_.clear();
+    reader_.feed({read_buf_.data(), n}, frames_);
+    for (auto& f : frames_) on_frame(f);
+    do_read();  // after a close, until the client hangs up or the linger ends
+  }
 
-  void on_read(beast::error_code ec, std::size_t) {
-    if (ec) return;  // closed, timed out or over the frame limit: the session ends
-    std::string text = beast::buffers_to_string(buffer_.data());
-    buffer_.consume(buffer_.size());
-    if (!within_rate()) {
-      closing_ = true;
-      ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "too many messages"),
-                      [self = shared_from_this()](beast::error_code) {});
-      return;
+  void on_frame(ws::client_frame& f) {
+    using kind = ws::client_frame::kind;
+    switch (f.what) {
+      case kind::message:
+        if (closing_) return;
+        if (!within_rate()) return close_with(ws::close_code::policy, "too many messages");
+        return handle(ws::parse(f.payload));
+      case kind::ping: return queue(ws::opcode::pong, shared_text(std::move(f.payload)));
+      case kind::pong: return;
+      case kind::close: return close_with(f.code == 0 ? ws::close_code::normal : f.code, "");
+      case kind::violation: return close_with(f.code, f.payload);
     }
-    handle(ws::parse(text));
-    if (!closing_) do_read();
   }
 
   void handle(const ws::client_message& m) {
@@ -193,7 +217,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
       } catch (const std::exception& e) {
         spdlog::warn("websocket snapshot failed: {}", e.what());
       }
-      net::post(self->ws_.get_executor(), [self, s, snapshot = std::move(snapshot), replay = std::move(replay)] {
+      net::post(self->sock_.get_executor(), [self, s, snapshot = std::move(snapshot), replay = std::move(replay)] {
         self->on_snapshot(s, snapshot, replay);
       });
     }, reconnect_room);
@@ -235,7 +259,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
         events = self->sh_->routes.events_after(course_id, since, replay_batch);
       } catch (const std::exception&) {
       }
-      net::post(self->ws_.get_executor(), [self, course_id, events = std::move(events)] {
+      net::post(self->sock_.get_executor(), [self, course_id, events = std::move(events)] {
         auto it = self->subs_.find(course_id);
         if (it == self->subs_.end()) return;
         for (auto& e : it->second.seq.on_replay(to_items(events))) self->send(std::move(e.msg));
@@ -253,45 +277,102 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     return {rate, 2 * rate};
   }
 
+  // A text message to the client.
   void send(std::shared_ptr<const std::string> msg) {
     if (closing_) return;
     ++sh_->routes.metrics().websocket_messages_out;
     if (out_.size() >= sh_->opts.max_ws_queue) {
       // A client that does not read is disconnected rather than growing our memory.
-      closing_ = true;
       out_.clear();
-      ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "client too slow"),
-                      [self = shared_from_this()](beast::error_code) {});
-      return;
+      return close_with(ws::close_code::policy, "client too slow");
     }
-    out_.push_back(std::move(msg));
-    if (out_.size() == 1) do_write();
+    queue(ws::opcode::text, std::move(msg));
   }
 
+  // The close frame is the last thing sent; the socket's sending side shuts once it is out.
+  void close_with(std::uint16_t code, std::string_view reason) {
+    if (closing_) return;
+    queue(ws::opcode::close, shared_text(ws::close_payload(code, reason)));
+    closing_ = true;
+    timer_.expires_after(close_linger);
+  }
+
+  // A frame of `op` carrying `payload`; no opcode: raw bytes (the handshake's answer).
+  void queue(std::optional<ws::opcode> op, std::shared_ptr<const std::string> payload) {
+    if (closing_) return;
+    auto header = op ? ws::header_for(*op, payload->size()) : ws::frame_header{};
+    out_.push_back({header, std::move(payload)});
+    if (!write_in_flight_) do_write();
+  }
+
+  // Everything waiting goes in one write (up to max_batch frames): a burst of events costs a
+  // subscriber one or two system calls, not one per event.
   void do_write() {
-    ws_.text(true);
-    ws_.async_write(net::buffer(*out_.front()), beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
-  }
-
-  void on_write(beast::error_code ec, std::size_t) {
-    if (ec) {
-      out_.clear();
-      return;
+    writing_.clear();
+    buffers_.clear();
+    while (!out_.empty() && writing_.size() < max_batch) {
+      writing_.push_back(std::move(out_.front()));
+      out_.pop_front();
     }
-    out_.pop_front();
-    if (!out_.empty()) do_write();
+    for (const auto& o : writing_) {
+      if (o.header.size > 0) buffers_.emplace_back(o.header.bytes.data(), o.header.size);
+      buffers_.emplace_back(o.payload->data(), o.payload->size());
+    }
+    write_in_flight_ = true;
+    net::async_write(sock_, buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
-  websocket::stream<tcp::socket> ws_;  // a plain socket: the WebSocket keeps its own timeouts
+  void on_write(beast::error_code ec) {
+    write_in_flight_ = false;
+    writing_.clear();
+    if (ec) return end();
+    if (!out_.empty()) return do_write();
+    if (closing_) {
+      beast::error_code ignored;
+      sock_.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  }
+
+  // Every `keepalive`: a client heard from since the last tick is fine; one not heard from is
+  // pinged; one still silent a tick after its ping is dropped. Once closing, the tick ends it.
+  void tick() {
+    if (!closing_) timer_.expires_after(keepalive);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      // Cancelled by close_with(), which set the linger: wait for that.
+      if (ec == net::error::operation_aborted && self->sock_.is_open()) return self->tick();
+      if (ec || !self->sock_.is_open()) return;
+      if (self->closing_ || (!self->heard_ && self->pinged_)) return self->end();
+      self->pinged_ = !self->heard_;
+      if (self->pinged_) self->queue(ws::opcode::ping, shared_text(""));
+      self->heard_ = false;
+      self->tick();
+    });
+  }
+
+  void end() {
+    beast::error_code ignored;
+    timer_.cancel();
+    sock_.close(ignored);
+  }
+
+  tcp::socket sock_;
+  net::steady_timer timer_;
   std::size_t shard_;
-  beast::flat_buffer buffer_;
   std::shared_ptr<shared_state> sh_;  // before the slots: their counters must outlive them
   std::string user_id_;
   connection_counter::slot address_slot_;
   connection_counter::slot user_slot_;
-  std::deque<std::shared_ptr<const std::string>> out_;
-  std::map<std::string, subscription> subs_;
+  std::array<char, 1024> read_buf_{};  // small: an idle connection should cost little
+  ws::frame_reader reader_{max_message};
+  std::vector<ws::client_frame> frames_;
+  std::deque<outgoing> out_;           // waiting
+  std::vector<outgoing> writing_;      // in the write under way
+  std::vector<net::const_buffer> buffers_;
+  bool write_in_flight_ = false;
   bool closing_ = false;
+  bool heard_ = false;
+  bool pinged_ = false;
+  std::map<std::string, subscription> subs_;
   token_bucket rate_ = token_bucket::full(message_rule());
 };
 
@@ -423,14 +504,24 @@ class http_session : public std::enable_shared_from_this<http_session> {
       token = std::string(a->value().substr(7));
     else if (auto q = r.query.find("token"); q != r.query.end())
       token = q->second;
+    // RFC 6455, 4.2.1: a 16-byte key in base64, and version 13.
+    std::string key(req[bhttp::field::sec_websocket_key]);
+    if (key.size() != 24) return respond_now(400, "invalid_argument", "Sec-WebSocket-Key must be 16 bytes in base64", false);
+    if (req[bhttp::field::sec_websocket_version] != "13") {
+      keep_alive_ = false;
+      r.request_id = request_id_;
+      auto res = error_response(426, "upgrade_required", "only WebSocket version 13 is spoken here", r);
+      res.headers.emplace_back("Sec-WebSocket-Version", "13");
+      return write(std::move(res));
+    }
     auto self = shared_from_this();
-    bool queued = sh_->work.try_post([self, token, req = std::move(req)]() mutable {
+    bool queued = sh_->work.try_post([self, token, key]() mutable {
       std::optional<storage::user_record> user;
       try {
         user = self->sh_->routes.user_for_token(token);
       } catch (const std::exception&) {
       }
-      net::post(self->stream_.get_executor(), [self, user = std::move(user), req = std::move(req)]() mutable {
+      net::post(self->stream_.get_executor(), [self, user = std::move(user), key]() mutable {
         if (!user) return self->respond_now(401, "unauthorized", "the token is invalid or expired", false);
         auto user_slot = self->sh_->ws_connections.take(user->id);
         if (!user_slot)
@@ -439,7 +530,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
         std::make_shared<websocket_session>(self->stream_.release_socket(), self->shard_, self->sh_, user->id,
                                             std::move(self->address_slot_),
                                             std::move(*user_slot))
-            ->run(std::move(req));
+            ->run(key);
       });
     }, reconnect_room);
     if (!queued) respond_now(503, "unavailable", "the node is busy; try again", false);

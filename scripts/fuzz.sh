@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # libFuzzer targets (clang) for the parts that read untrusted input: request targets and JSON
-# bodies, the upload sniffer and text extractor, the WebSocket messages and event sequencer.
+# bodies, the upload sniffer and text extractor, the WebSocket framing, messages and event
+# sequencer.
 #   scripts/fuzz.sh build          builds them into build-fuzz/
 #   scripts/fuzz.sh run NAME SECS  runs one for SECS seconds on its seed corpus
 set -euo pipefail
@@ -14,7 +15,8 @@ case "${1:-}" in
   build)
     mkdir -p "$out"
     "$cxx" "${flags[@]}" tests/fuzz/fuzz_request.cpp http/message.cpp "${common[@]}" -o "$out/fuzz_request" &
-    "$cxx" "${flags[@]}" tests/fuzz/fuzz_ws.cpp http/ws_protocol.cpp http/event_sequencer.cpp "${common[@]}" -o "$out/fuzz_ws"
+    "$cxx" "${flags[@]}" tests/fuzz/fuzz_ws.cpp http/ws_protocol.cpp http/ws_frames.cpp http/event_sequencer.cpp "${common[@]}" \
+      -lcrypto -lsodium -o "$out/fuzz_ws"
     wait
     "$cxx" "${flags[@]}" tests/fuzz/fuzz_sniff.cpp ingest/sniff.cpp ingest/text_document.cpp ingest/subtitles.cpp \
       ingest/document.cpp "${common[@]}" -o "$out/fuzz_sniff"

@@ -1,15 +1,31 @@
-// libFuzzer: the WebSocket message handler's parsing and the event sequencer it feeds.
+// libFuzzer: the WebSocket frame reader, the message handler's parsing and the event sequencer
+// it feeds.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "http/event_sequencer.hpp"
+#include "http/ws_frames.hpp"
 #include "http/ws_protocol.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
   (void)sf::http::ws::parse(input);
+  // The bytes as frames from a client, arriving in two reads split where the first byte says.
+  {
+    sf::http::ws::frame_reader reader(1024);
+    std::vector<sf::http::ws::client_frame> frames;
+    std::size_t cut = size > 0 ? data[0] % (size + 1) : 0;
+    reader.feed(std::string_view(input).substr(0, cut), frames);
+    reader.feed(std::string_view(input).substr(cut), frames);
+    for (const auto& f : frames) {
+      if (f.what == sf::http::ws::client_frame::kind::message && f.payload.size() > 1024) __builtin_trap();
+      if (f.what == sf::http::ws::client_frame::kind::message) (void)sf::http::ws::parse(f.payload);
+    }
+  }
   // The bytes also drive a sequencer: live events, replays and the start in any order.
   sf::http::event_sequencer seq;
   auto msg = std::make_shared<const std::string>("e");

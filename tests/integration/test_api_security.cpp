@@ -307,7 +307,10 @@ TEST_CASE("a WebSocket client that reconnects to another node with since misses 
   sf::client::ws_client first;
   REQUIRE(first.connect(a.endpoint(), "/v1/ws", u.token));
   REQUIRE(first.send(json{{"op", "subscribe"}, {"course_id", id}}.dump()));
-  REQUIRE(u.http.upload("/v1/courses/" + id + "/sources?filename=d.pdf", fixture("devref_p45-47.pdf")).value().status == 202);
+  auto up = u.http.upload("/v1/courses/" + id + "/sources?filename=d.pdf", fixture("devref_p45-47.pdf"));
+  INFO((up ? std::to_string(up.value().status) + up.value().body : up.error().message));
+  REQUIRE(up);
+  REQUIRE(up.value().status == 202);
   std::vector<json> seen;
   while (seen.size() < 3) {
     auto m = first.receive(5s);
