@@ -8,6 +8,8 @@
 // 2. `subscribers` WebSocket clients subscribe to the course; the node's memory is read
 //    before and after (per idle connection); then the course gets a new upload and every
 //    client measures when each progress event arrives against the event's own time.
+// 3. The floor under any server: the same fan-out of 14 events from plain sockets in this
+//    process (no server work at all), for the ratio.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,12 +17,19 @@
 #include <boost/beast/websocket.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -230,6 +239,85 @@ json fanout(const options& o) {
           {"node_cpu_us_per_delivery", stats.latencies.empty() ? 0 : node_cpu * 1e6 / static_cast<double>(stats.latencies.size())}};
 }
 
+// The floor under any server here: the same fan-out from plain sockets. `events` messages of
+// `size` bytes go to every one of `subscribers` loopback connections, each by its own send as
+// soon as the previous event went to all; one thread reads them all with epoll, as the
+// WebSocket clients above share one thread. Latency runs from the moment an event's fan-out
+// began, so it counts only the delivery, without the node's own work.
+json raw_fanout(int subscribers, int events, std::size_t size) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 4096) != 0 ||
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    return {{"error", "cannot listen"}};
+  std::vector<int> readers, writers;
+  int epoll = ::epoll_create1(0);
+  for (int i = 0; i < subscribers; ++i) {
+    int c = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (::connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) break;
+    int w = ::accept(listener, nullptr, nullptr);
+    int one = 1;
+    ::setsockopt(w, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::fcntl(c, F_SETFL, ::fcntl(c, F_GETFL) | O_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = static_cast<std::uint32_t>(readers.size());
+    ::epoll_ctl(epoll, EPOLL_CTL_ADD, c, &ev);
+    readers.push_back(c);
+    writers.push_back(w);
+  }
+  ::close(listener);
+  int n = static_cast<int>(readers.size());
+  std::vector<std::atomic<long long>> began(static_cast<std::size_t>(events));
+  std::vector<std::vector<double>> latency(static_cast<std::size_t>(events));
+  auto now_ns = [] { return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+  double cpu0 = cpu_seconds(getpid());
+  std::thread reader([&] {
+    std::vector<std::size_t> got(static_cast<std::size_t>(n));
+    std::vector<char> buf(64 * 1024);
+    std::array<epoll_event, 256> ready{};
+    long long total = static_cast<long long>(n) * events, seen = 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (seen < total && std::chrono::steady_clock::now() < deadline) {
+      int k = ::epoll_wait(epoll, ready.data(), static_cast<int>(ready.size()), 100);
+      for (int r = 0; r < k; ++r) {
+        auto i = ready[static_cast<std::size_t>(r)].data.u32;
+        ssize_t m;
+        while ((m = ::read(readers[i], buf.data(), buf.size())) > 0) {
+          long long t = now_ns();
+          std::size_t before = got[i] / size;
+          got[i] += static_cast<std::size_t>(m);
+          // Messages arrive in order: the k-th whole one on a connection is event k.
+          for (std::size_t e = before; e < got[i] / size && e < latency.size(); ++e, ++seen)
+            latency[e].push_back(static_cast<double>(t - began[e].load()) / 1e6);
+        }
+      }
+    }
+  });
+  std::string message(size, 'x');
+  for (int e = 0; e < events; ++e) {
+    began[static_cast<std::size_t>(e)] = now_ns();
+    for (int w : writers) (void)!::write(w, message.data(), message.size());
+  }
+  reader.join();
+  double cpu = cpu_seconds(getpid()) - cpu0;
+  for (int fd : readers) ::close(fd);
+  for (int fd : writers) ::close(fd);
+  ::close(epoll);
+  std::vector<double> all;
+  json per_event = json::array();
+  for (std::size_t e = 0; e < latency.size(); ++e) {
+    all.insert(all.end(), latency[e].begin(), latency[e].end());
+    per_event.push_back({{"event", e + 1}, {"p50_ms", percentile(latency[e], 0.5)}, {"p99_ms", percentile(latency[e], 0.99)}});
+  }
+  return {{"subscribers", n}, {"events", events}, {"message_bytes", size}, {"deliveries", all.size()},
+          {"delivery_p50_ms", percentile(all, 0.5)}, {"delivery_p99_ms", percentile(all, 0.99)},
+          {"cpu_us_per_delivery", all.empty() ? 0 : cpu * 1e6 / static_cast<double>(all.size())}, {"per_event", per_event}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -247,7 +335,8 @@ int main(int argc, char** argv) {
   }
   json out{{"get_course", fixed_rate(o, "/v1/courses/" + o.course, true)},
            {"health", fixed_rate(o, "/health", false)},
-           {"websocket", fanout(o)}};
+           {"websocket", fanout(o)},
+           {"raw_socket_floor", raw_fanout(o.subscribers, 14, 300)}};
   std::printf("%s\n", out.dump(2).c_str());
   return 0;
 }
