@@ -2,11 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <utility>
+
 namespace sf::http {
 
 void hub::set_dispatcher(dispatcher d) {
   std::lock_guard lock(mu_);
   dispatch_ = std::move(d);
+  queues_.clear();  // a drain posted to the old dispatcher may never run
 }
 
 void hub::subscribe(const std::string& course_id, const std::shared_ptr<event_sink>& sink) {
@@ -30,6 +33,7 @@ void hub::deliver(const std::string& payload) {
   auto course_id = j["course_id"].get<std::string>();
   auto seq = j["seq"].get<long long>();
   std::vector<std::vector<std::shared_ptr<event_sink>>> by_shard;
+  std::vector<std::shared_ptr<shard_queue>> queues;
   dispatcher dispatch;
   {
     std::lock_guard lock(mu_);
@@ -43,15 +47,35 @@ void hub::deliver(const std::string& payload) {
       if (shard >= by_shard.size()) by_shard.resize(shard + 1);
       by_shard[shard].push_back(std::move(sink));
     }
+    while (queues_.size() < by_shard.size()) queues_.push_back(std::make_shared<shard_queue>());
+    queues = queues_;
   }
   auto msg = std::make_shared<const std::string>(payload);
   auto id = std::make_shared<const std::string>(std::move(course_id));
   for (std::size_t shard = 0; shard < by_shard.size(); ++shard) {
     if (by_shard[shard].empty()) continue;
-    dispatch(shard, [sinks = std::move(by_shard[shard]), id, seq, msg] {
-      for (const auto& s : sinks) s->on_event(*id, seq, msg);
-    });
+    auto& q = *queues[shard];
+    bool post = false;
+    {
+      std::lock_guard lock(q.mu);
+      q.events.push_back({std::move(by_shard[shard]), id, seq, msg});
+      post = !std::exchange(q.draining, true);
+    }
+    if (post) dispatch(shard, [queue = queues[shard]] { drain(*queue); });
   }
+}
+
+void hub::drain(shard_queue& q) {
+  std::vector<pending> events;
+  {
+    std::lock_guard lock(q.mu);
+    events.swap(q.events);
+    q.draining = false;
+  }
+  for (const auto& e : events)
+    for (const auto& s : e.sinks) s->on_event(*e.course_id, e.seq, e.msg);
+  for (const auto& e : events)
+    for (const auto& s : e.sinks) s->flush();
 }
 
 std::size_t hub::subscriptions() const {

@@ -2,9 +2,10 @@
 // Fan-out of course events to this node's WebSocket sessions. Events arrive from NATS (from
 // any node), are parsed once, and handed to subscribers as one shared string.
 //
-// Sessions live on shards (one I/O thread each). For each event the hub hands every shard
-// one closure that walks that shard's subscribers, instead of one hand-off per subscriber:
-// with thousands of subscribers to a course the hand-offs, not the writes, were the cost.
+// Sessions live on shards (one I/O thread each). Events for a shard wait in its queue, and one
+// closure at a time drains that queue: it hands each event to that shard's subscribers, then
+// tells each subscriber to flush. So the events that piled up while a shard was busy reach a
+// subscriber in one write, instead of one write (and one system call) per event.
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -20,8 +21,12 @@ class event_sink {
   virtual ~event_sink() = default;
   // Sinks of one shard are only ever called on that shard's thread.
   virtual std::size_t shard() const = 0;
-  // Called on the sink's shard thread, in the order events arrived from NATS.
+  // Called on the sink's shard thread, in the order events arrived from NATS. The sink queues
+  // the event; it need not write it before flush().
   virtual void on_event(const std::string& course_id, long long seq, const std::shared_ptr<const std::string>& msg) = 0;
+  // After a drain's events: write what on_event queued. Called once per event the sink got in
+  // the drain, so it must be cheap when there is nothing to do.
+  virtual void flush() = 0;
 };
 
 class hub {
@@ -38,8 +43,22 @@ class hub {
   std::size_t subscriptions() const;
 
  private:
+  struct pending {
+    std::vector<std::shared_ptr<event_sink>> sinks;
+    std::shared_ptr<const std::string> course_id;
+    long long seq;
+    std::shared_ptr<const std::string> msg;
+  };
+  struct shard_queue {
+    std::mutex mu;
+    std::vector<pending> events;
+    bool draining = false;  // a drain is posted or running
+  };
+  static void drain(shard_queue& q);
+
   mutable std::mutex mu_;
   dispatcher dispatch_;
+  std::vector<std::shared_ptr<shard_queue>> queues_;  // by shard
   std::map<std::string, std::map<const event_sink*, std::weak_ptr<event_sink>>> subs_;
 };
 

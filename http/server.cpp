@@ -148,9 +148,16 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
 
   std::size_t shard() const override { return shard_; }
 
-  // On this session's own I/O thread: the hub dispatches to its shard.
+  // On this session's own I/O thread: the hub dispatches to its shard. Queued only; the hub's
+  // flush() after the rest of its events writes them all at once.
   void on_event(const std::string& course_id, long long seq, const std::shared_ptr<const std::string>& msg) override {
+    corked_ = true;
     on_live(course_id, {seq, msg});
+    corked_ = false;
+  }
+
+  void flush() override {
+    if (!write_in_flight_ && !out_.empty()) do_write();
   }
 
  private:
@@ -302,7 +309,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     if (closing_) return;
     auto header = op ? ws::header_for(*op, payload->size()) : ws::frame_header{};
     out_.push_back({header, std::move(payload)});
-    if (!write_in_flight_) do_write();
+    if (!write_in_flight_ && !corked_) do_write();
   }
 
   // Everything waiting goes in one write (up to max_batch frames): a burst of events costs a
@@ -369,6 +376,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
   std::vector<outgoing> writing_;      // in the write under way
   std::vector<net::const_buffer> buffers_;
   bool write_in_flight_ = false;
+  bool corked_ = false;  // inside on_event: the hub's flush() writes
   bool closing_ = false;
   bool heard_ = false;
   bool pinged_ = false;

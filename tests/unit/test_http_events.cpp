@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <nlohmann/json.hpp>
+
 #include "http/connection_counter.hpp"
 #include "http/event_sequencer.hpp"
+#include "http/hub.hpp"
 #include "http/message.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/ws_protocol.hpp"
@@ -110,4 +114,50 @@ TEST_CASE("a token bucket allows its burst, then one token per 1/rate seconds") 
   auto later = t0 + std::chrono::seconds(60);
   for (int i = 0; i < 3; ++i) CHECK_FALSE(b.take(rule, later));
   CHECK(b.take(rule, later));
+}
+
+namespace {
+
+// Records what the hub hands it, in order: "e<seq>" per event, "f" per flush.
+struct recording_sink : sf::http::event_sink {
+  explicit recording_sink(std::size_t s) : shard_(s) {}
+  std::size_t shard() const override { return shard_; }
+  void on_event(const std::string&, long long seq, const std::shared_ptr<const std::string>&) override {
+    calls.push_back("e" + std::to_string(seq));
+  }
+  void flush() override {
+    if (calls.empty() || calls.back() != "f") calls.push_back("f");
+  }
+  std::size_t shard_;
+  std::vector<std::string> calls;
+};
+
+std::string event_payload(long long seq) {
+  return nlohmann::json{{"type", "event"}, {"course_id", "c1"}, {"seq", seq}}.dump();
+}
+
+}  // namespace
+
+TEST_CASE("events that pile up for a shard reach its subscribers in one drain, then one flush") {
+  sf::http::hub hub;
+  std::vector<std::pair<std::size_t, std::function<void()>>> posted;
+  hub.set_dispatcher([&](std::size_t shard, std::function<void()> fn) { posted.emplace_back(shard, std::move(fn)); });
+  auto a = std::make_shared<recording_sink>(0), b = std::make_shared<recording_sink>(0), c = std::make_shared<recording_sink>(1);
+  for (const auto& s : {a, b, c}) hub.subscribe("c1", s);
+
+  for (long long seq = 1; seq <= 3; ++seq) hub.deliver(event_payload(seq));
+  REQUIRE(posted.size() == 2);  // one drain per shard, not one per event
+  for (auto& [shard, fn] : posted) fn();
+  for (const auto& s : {a, b, c}) CHECK(s->calls == std::vector<std::string>{"e1", "e2", "e3", "f"});
+
+  // After a drain ran, the next event gets a drain of its own.
+  hub.deliver(event_payload(4));
+  REQUIRE(posted.size() == 4);
+  posted[2].second();
+  posted[3].second();
+  CHECK(a->calls.back() == "f");
+  CHECK(a->calls[a->calls.size() - 2] == "e4");
+
+  hub.deliver("not json");  // ignored, no drain
+  CHECK(posted.size() == 4);
 }
