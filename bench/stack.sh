@@ -22,7 +22,7 @@ bench_cleanup() {
 # Starts a node on 127.0.0.1:PORT with the environment given before it, and waits until ready.
 #   VAR=value ... bench_node PORT
 bench_node() {
-  STUDYFORGE_LISTEN=127.0.0.1:$1 STUDYFORGE_LOG_LEVEL=warn "$bin" serve >"$work/node.log" 2>&1 &
+  STUDYFORGE_LISTEN=127.0.0.1:$1 STUDYFORGE_LOG_LEVEL=warn "$bin" serve >"${NODE_LOG:-$work/node.log}" 2>&1 &
   node_pid=$!
   bench_pids+=("$node_pid")
   until curl -fsS "http://127.0.0.1:$1/ready" >/dev/null 2>&1; do sleep 0.1; done
