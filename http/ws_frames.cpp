@@ -107,7 +107,13 @@ bool frame_reader::parse_one(std::vector<client_frame>& out) {
       std::uint16_t code = payload.size() >= 2 ? static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
                                                                             static_cast<unsigned char>(payload[1]))
                                                : 0;
-      out.push_back({client_frame::kind::close, payload.size() > 2 ? payload.substr(2) : std::string(), code});
+      // Codes a peer may send (RFC 6455 7.4); 1005, 1006 and 1015 only ever describe a closure.
+      bool sendable = code == 0 || (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+                      (code >= 3000 && code <= 4999);
+      if (!sendable) return violate(close_code::protocol_error, "invalid close code", out);
+      std::string reason = payload.size() > 2 ? payload.substr(2) : std::string();
+      if (!utf8::valid(reason)) return violate(close_code::bad_payload, "close reason is not UTF-8", out);
+      out.push_back({client_frame::kind::close, std::move(reason), code});
       done_ = true;
       return false;
     }
