@@ -98,6 +98,7 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
     o.max_upload_bytes = s.max_upload_bytes;
     o.max_json_bytes = s.max_json_bytes;
     o.ws_messages_per_second = s.ws_messages_per_second;
+    o.ws_keepalive_s = s.ws_keepalive_s;
     o.ws_connections_per_user = s.ws_connections_per_user;
     o.connections_per_address = s.connections_per_address;
     p.server = std::make_unique<http::server>(*p.api, p.hub, *p.blobs, o);

@@ -49,8 +49,11 @@ beast::error_code run_with_deadline(net::io_context& ioc, std::chrono::milliseco
     result = ec;
     done = true;
   });
+  // Until done, not for the whole timeout: a read left pending keeps the loop busy.
   ioc.restart();
-  ioc.run_for(timeout);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done && ioc.run_one_until(deadline) > 0) {
+  }
   if (done) return result;
   cancel();
   ioc.restart();
@@ -219,9 +222,9 @@ result<void> ws_client::send(const std::string& text) {
 
 result<std::optional<std::string>> ws_client::receive(std::chrono::milliseconds timeout) {
   if (!p_->ws) return failure(errc::unavailable, "not connected");
-  if (!p_->read_pending) {
+  // A read that completed while send() ran the loop is kept for this call, not restarted.
+  if (!p_->read_pending && !p_->read_result) {
     p_->read_pending = true;
-    p_->read_result.reset();
     auto* state = p_.get();
     p_->ws->async_read(p_->buffer, [state](beast::error_code e, std::size_t) {
       state->read_pending = false;

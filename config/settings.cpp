@@ -272,6 +272,8 @@ std::vector<field> make_fields() {
       {"limits.max_json_depth", "deepest nesting accepted in a JSON body", "32", int_in(&settings::max_json_depth, 2, 512)},
       {"limits.ws_messages_per_second", "messages a WebSocket client may send per second", "20",
        int_in(&settings::ws_messages_per_second, 1, 10000)},
+      {"limits.ws_keepalive_s", "seconds a WebSocket client may stay silent before it is pinged, and again before it is dropped",
+       "150", int_in(&settings::ws_keepalive_s, 1, 3600)},
       {"limits.ws_connections_per_user", "WebSocket connections one user may hold open on a node", "20",
        int_in(&settings::ws_connections_per_user, 1, 100000)},
       {"limits.connections_per_address", "TCP connections one client address may hold open on a node (HTTP and WebSocket)",

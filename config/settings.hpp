@@ -106,6 +106,7 @@ struct settings {
   int signed_url_ttl_s = 300;
   int max_json_depth = 32;
   int ws_messages_per_second = 20;
+  int ws_keepalive_s = 150;
   int ws_connections_per_user = 20;
   int connections_per_address = 1024;
 

@@ -170,7 +170,6 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
   };
   static constexpr std::size_t max_batch = 64;  // frames per write
   static constexpr std::size_t max_message = 64 * 1024;
-  static constexpr auto keepalive = std::chrono::seconds(150);  // idle this long: ping; again: drop
   static constexpr auto close_linger = std::chrono::seconds(5);
 
   void do_read() {
@@ -340,10 +339,10 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     }
   }
 
-  // Every `keepalive`: a client heard from since the last tick is fine; one not heard from is
-  // pinged; one still silent a tick after its ping is dropped. Once closing, the tick ends it.
+  // Every ws_keepalive_s: a client heard from since the last tick is fine; one not heard from
+  // is pinged; one still silent a tick after its ping is dropped. Once closing, the tick ends it.
   void tick() {
-    if (!closing_) timer_.expires_after(keepalive);
+    if (!closing_) timer_.expires_after(std::chrono::seconds(sh_->opts.ws_keepalive_s));
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       // Cancelled by close_with(), which set the linger: wait for that.
       if (ec == net::error::operation_aborted && self->sock_.is_open()) return self->tick();

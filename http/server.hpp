@@ -25,6 +25,7 @@ struct server_options {
   std::uint64_t max_json_bytes = 1ull << 20;
   std::size_t max_ws_queue = 4096;  // outgoing messages per WebSocket before it is closed as too slow
   int ws_messages_per_second = 20;
+  int ws_keepalive_s = 150;  // silent this long: pinged; as long again: dropped
   int ws_connections_per_user = 20;
   int connections_per_address = 1024;  // open TCP connections from one client address
 };

@@ -347,6 +347,33 @@ std::optional<std::vector<json>> read_until_closed(sf::client::ws_client& ws, st
 
 }  // namespace
 
+TEST_CASE("heartbeats drop a WebSocket client that stopped answering and keep one that answers", "[security]") {
+  node_process node(env_map{{"STUDYFORGE_LIMITS_WS_KEEPALIVE_S", "1"}});
+  user u(node.endpoint(), "heartbeat");
+  // Both send nothing. The live one keeps a read pending, so its WebSocket answers the node's
+  // pings; the dead one never reads, as a client whose machine vanished.
+  sf::client::ws_client live, dead;
+  REQUIRE(live.connect(node.endpoint(), "/v1/ws", u.token));
+  REQUIRE(dead.connect(node.endpoint(), "/v1/ws", u.token));
+  auto until = std::chrono::steady_clock::now() + 4s;
+  while (std::chrono::steady_clock::now() < until) {
+    auto m = live.receive(200ms);
+    REQUIRE(m);  // still open
+  }
+  // Past two silent periods the node has dropped the dead one: reading finds the end.
+  auto ended = read_until_closed(dead, 5s);
+  CHECK(ended);
+  REQUIRE(live.send(R"({"op":"ping"})"));
+  std::optional<json> answer;
+  for (int i = 0; i < 10 && !answer; ++i) {
+    auto m = live.receive(500ms);
+    REQUIRE(m);
+    if (m.value()) answer = parse(*m.value());
+  }
+  REQUIRE(answer);
+  CHECK((*answer)["type"] == "pong");
+}
+
 TEST_CASE("a WebSocket client that floods or sends an oversized message is disconnected while others go on", "[security]") {
   node_process node(env_map{{"STUDYFORGE_LIMITS_WS_MESSAGES_PER_SECOND", "5"}});
   user u(node.endpoint(), "wsflood");
