@@ -1,6 +1,7 @@
 #include "ingest/image_text.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "ingest/gray_pixels.hpp"
 #include "ingest/ocr_pass.hpp"
@@ -33,16 +34,23 @@ result<document_text> extract_image(const std::string& path, const limits& lim, 
   auto packed = pack(gray.get(), dpi);
   gray.reset();
   engine.reset();  // back on the shelf for the threads below
-  // Every OCR thread reads regions of the one image.
+  // Every OCR thread reads regions of the one image. A thread that fails stops the others,
+  // which would otherwise wait for regions of a page nobody will split.
   ocr_text text;
   ocr_pass pass(1);
+  std::atomic<bool> failed{false};
   on_threads(std::max(1, ocr.threads), [&](int) {
-    auto mine = ocr_engine::borrow(ocr.language);
-    if (!mine) return;
-    pass.work(
-        *mine.value(), [&](std::size_t) { return std::optional<page_pixels>(std::move(packed)); },
-        [&](std::size_t, ocr_text t, bool) { text = std::move(t); }, {});
+    try {
+      auto mine = ocr_engine::borrow(ocr.language);
+      if (!mine) return;
+      pass.work(
+          *mine.value(), [&](std::size_t) { return std::optional<page_pixels>(std::move(packed)); },
+          [&](std::size_t, ocr_text t, bool) { text = std::move(t); }, [&] { return failed.load(); });
+    } catch (...) {
+      failed = true;
+    }
   });
+  if (failed) return failure(errc::internal, "OCR of the image failed");
   if (progress && !progress(1, 1, "OCR page")) return failure(errc::cancelled, "extraction cancelled");
   document_text out;
   out.pages.push_back({1, "ocr", std::move(text.text), text.confidence, -1});
