@@ -44,14 +44,17 @@ void on_threads_at_once(int n, F fn) {
   for (auto& t : threads) t.join();
 }
 
+// Each test's pool, group commit over it, a connection of its own and a scratch table.
+struct group_commit_setup {
+  sf::storage::pool db{database_url(), 8};
+  sf::storage::group_commit commits{db, 64, 1};
+  sf::storage::pool::lease admin = db.acquire();
+  std::string table = scratch_table(*admin);
+};
+
 }  // namespace
 
-TEST_CASE("concurrent transactions share commits, and a failing one is retried alone without the others' loss") {
-  sf::storage::pool db(database_url(), 8);
-  sf::storage::group_commit commits(db, 64, 1);
-  auto admin = db.acquire();
-  auto table = scratch_table(*admin);
-
+TEST_CASE_METHOD(group_commit_setup, "concurrent transactions share commits, and a failing one is retried alone without the others' loss") {
   constexpr int n = 24;
   std::vector<sf::result<void>> outcomes(n, sf::success());
   on_threads_at_once(n, [&](int i) {
@@ -88,12 +91,7 @@ TEST_CASE("concurrent transactions share commits, and a failing one is retried a
   CHECK(txids.size() < 22);
 }
 
-TEST_CASE("a lone transaction commits at once, and keys do not wait for each other") {
-  sf::storage::pool db(database_url(), 4);
-  sf::storage::group_commit commits(db, 64, 1);
-  auto admin = db.acquire();
-  auto table = scratch_table(*admin);
-
+TEST_CASE_METHOD(group_commit_setup, "a lone transaction commits at once, and keys do not wait for each other") {
   std::atomic<bool> slow_started{false};
   std::thread slow([&] {
     (void)commits.run("ocr", [&](pqxx::work& t) -> sf::result<void> {
@@ -118,12 +116,7 @@ TEST_CASE("a lone transaction commits at once, and keys do not wait for each oth
   CHECK(tx.exec("select count(*) from " + table)[0][0].as<int>() == 2);
 }
 
-TEST_CASE("after-commit hooks run in commit order, only for transactions that committed") {
-  sf::storage::pool db(database_url(), 8);
-  sf::storage::group_commit commits(db, 64, 1);
-  auto admin = db.acquire();
-  auto table = scratch_table(*admin);
-
+TEST_CASE_METHOD(group_commit_setup, "after-commit hooks run in commit order, only for transactions that committed") {
   constexpr int n = 16;
   std::mutex mu;
   std::vector<int> published;
@@ -151,11 +144,7 @@ TEST_CASE("after-commit hooks run in commit order, only for transactions that co
   CHECK(published == committed);
 }
 
-TEST_CASE("a transaction waiting for a lock held elsewhere does not hold up its group") {
-  sf::storage::pool db(database_url(), 8);
-  sf::storage::group_commit commits(db, 64, 1);
-  auto admin = db.acquire();
-  auto table = scratch_table(*admin);
+TEST_CASE_METHOD(group_commit_setup, "a transaction waiting for a lock held elsewhere does not hold up its group") {
   {
     pqxx::work tx(*admin);
     tx.exec("insert into " + table + " values (0, 0)");
