@@ -261,6 +261,10 @@ result<void> in_parallel(main_document main, std::size_t memory_bytes, const std
   int gave_up = 0;  // workers that could not open their copy
   int ended = 0;
   std::string failure_message;
+  // On the calling thread only: a checkpoint that says stop stops every worker.
+  auto report = [&](std::size_t items_done) {
+    if (!stop && progress && !progress(static_cast<int>(items_done), static_cast<int>(count), step)) stop = true;
+  };
   auto run_guarded = [&](fz_context* ctx, fz_document* doc, const worker_hooks& hooks) {
     try {
       work(ctx, doc, hooks);
@@ -301,17 +305,14 @@ result<void> in_parallel(main_document main, std::size_t memory_bytes, const std
       if (done == reported) break;  // every worker has ended
       reported = done;
       lock.unlock();
-      if (!stop && progress && !progress(static_cast<int>(reported), static_cast<int>(count), step)) stop = true;
+      report(reported);
       lock.lock();
     }
   }
   for (auto& t : pool) t.join();
   if (gave_up == n) {
     std::size_t reported = 0;
-    worker_hooks here{[&] { return stop.load(); }, [&] {
-                        ++reported;
-                        if (!stop && progress && !progress(static_cast<int>(reported), static_cast<int>(count), step)) stop = true;
-                      }};
+    worker_hooks here{[&] { return stop.load(); }, [&] { report(++reported); }};
     run_guarded(main.ctx, main.doc, here);
   }
   if (!failure_message.empty()) return failure(errc::internal, "reading the document failed: " + failure_message);

@@ -70,16 +70,16 @@ void engine_return::operator()(ocr_engine* e) const {
   if (auto& idle = s.idle[language]; idle.size() < idle_per_language) idle.push_back(std::move(owned));
 }
 
+namespace {
+
+// The whole image, read with Tesseract's own layout.
+ocr_region whole_page(const gray_image& img) { return {0, 0, img.width, img.height, false, true}; }
+
+}  // namespace
+
 ocr_text ocr_engine::recognize(const gray_image& img) {
-  auto& api = p_->api;
-  api.SetImage(img.data, img.width, img.height, 1, img.stride);
-  api.SetSourceResolution(img.dpi);
-  std::unique_ptr<char[]> raw(api.GetUTF8Text());
-  ocr_text out;
-  out.text = raw ? layout_ocr_text(raw.get()) : std::string();
-  out.confidence = out.text.empty() ? 0 : api.MeanTextConf();
-  api.Clear();
-  return out;
+  std::vector<ocr_region> whole{whole_page(img)};
+  return join_regions(whole, {recognize(img, whole.front())});
 }
 
 std::vector<ocr_region> ocr_engine::regions(const gray_image& img, int max_lines) {
@@ -109,7 +109,7 @@ std::vector<ocr_region> ocr_engine::regions(const gray_image& img, int max_lines
                       order != tesseract::TEXTLINE_ORDER_TOP_TO_BOTTOM || it->BlockType() == tesseract::PT_VERTICAL_TEXT;
       if (sideways) {
         // Tesseract turns such blocks itself when it reads the whole page; a region cannot.
-        out.assign(1, ocr_region{0, 0, img.width, img.height, false, true});
+        out.assign(1, whole_page(img));
         break;
       }
       int lines = 0, l = 0, t = 0, r = 0, b = 0;
