@@ -1,7 +1,9 @@
 #pragma once
-// One job actor per running job, on its own thread (it blocks in MuPDF, Tesseract, libcurl
-// and libpqxx). It reports to its lane supervisor exactly once, with what to do with the
-// message: ack (done, or nothing to do), nak with a delay (try again), or term.
+// One job actor per running job. Its work blocks (MuPDF, Tesseract, libcurl, libpqxx), so
+// it runs on a thread of the lane's worker pool, never on a scheduler thread. The actor
+// reports to its lane supervisor exactly once, with what to do with the message: ack (done,
+// or nothing to do), nak with a delay (try again), or term. Work that throws ends the actor
+// without a report, which its supervisor notices.
 //
 //   begin ──run──> running ──ok──> commit success ──> ack
 //     │               ├─cancelled──> commit cancelled ──> ack
@@ -12,6 +14,7 @@
 //     ├─wait (alive on another node) ──> nak(stale period)
 //     └─fail (poison) ──> commit failed ──> term
 #include "actors/messages.hpp"
+#include "actors/worker_pool.hpp"
 #include "pipeline/services.hpp"
 
 namespace sf::actors {
@@ -26,8 +29,9 @@ struct job_args {
   control_ptr control;
   int stale_after_ms = 10000;
   std::vector<int> backoff_s;
+  std::shared_ptr<worker_pool> pool;
 };
 
-void job_actor(caf::blocking_actor* self, job_args args);
+caf::behavior job_actor(caf::event_based_actor* self, job_args args);
 
 }  // namespace sf::actors

@@ -46,6 +46,7 @@ struct lane_state {
   bool fetching = false;
   bool draining = false;
   int capacity = 0;
+  std::shared_ptr<worker_pool> pool;  // the threads the lane's jobs run on
   std::unordered_map<std::string, running_job> jobs;
   lane_status counters;
 };
@@ -72,6 +73,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
   st->capacity = cfg.lane(st->args.lane).concurrency;
   st->counters.lane = st->args.lane;
   st->counters.capacity = st->capacity;
+  st->pool = std::make_shared<worker_pool>(self->system(), st->capacity);
   const int stale_after_ms = 2 * cfg.heartbeat_ms;
   auto log = spdlog::default_logger();
 
@@ -93,7 +95,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
     const auto& kind_cfg = cfg.job_kind(kind_of(msg->subject()));
     running_job r{msg, {}, std::make_shared<job_control>(), kind_of(msg->subject()), clock::now(), false};
     job_args ja{st->args.services, st->args.registry, caf::actor_cast<caf::actor>(self), st->args.lane, id, r.kind,
-                r.control,         stale_after_ms,    kind_cfg.backoff_s};
+                r.control,         stale_after_ms,    kind_cfg.backoff_s, st->pool};
     r.worker = self->spawn<caf::monitored>(job_actor, std::move(ja));
     st->jobs.emplace(id, std::move(r));
     ++st->counters.started;

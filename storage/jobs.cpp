@@ -68,7 +68,7 @@ std::vector<job_record> list_jobs(pqxx::transaction_base& tx, const std::string&
                                   int limit) {
   std::vector<job_record> out;
   for (const auto& r : tx.exec_params(std::string("select ") + job_columns +
-                                          " from jobs where ($1 = '' or owner_id::text = $1) and ($2::text is null or "
+                                          " from jobs where ($1 = '' or owner_id = nullif($1, '')::uuid) and ($2::text is null or "
                                           "status = $2) and ($3::text is null or lane = $3) "
                                           "order by created_at desc, id limit $4",
                                       owner_id, status, lane, limit))
@@ -165,7 +165,8 @@ std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx, const std::str
            "count(*) filter (where status = 'running'), "
            "count(*) filter (where status = 'failed' and completed_at > now() - interval '1 hour'), "
            "coalesce(extract(epoch from now() - min(created_at) filter (where status in ('queued', 'retrying'))), 0) "
-           "from jobs where cluster = $1 group by lane",
+           "from jobs where cluster = $1 and (status in ('queued', 'retrying') or status = 'running' or "
+           "(status = 'failed' and completed_at > now() - interval '1 hour')) group by lane",
            cluster))
     out.push_back({r[0].as<std::string>(), r[1].as<long long>(), r[2].as<long long>(), r[3].as<long long>(),
                    r[4].as<double>()});

@@ -1,0 +1,57 @@
+#include "actors/worker_pool.hpp"
+
+#include <algorithm>
+
+namespace sf::actors {
+
+worker_pool::worker_pool(caf::actor_system& system, int max_idle) : system_(system), max_idle_(std::max(1, max_idle)) {}
+
+worker_pool::~worker_pool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void worker_pool::submit(task t) {
+  std::vector<std::thread> done;
+  {
+    std::lock_guard lock(mu_);
+    tasks_.push_back(std::move(t));
+    // Threads that exited are joined here, outside the lock, so the list never grows.
+    for (auto id : finished_) {
+      auto it = std::find_if(threads_.begin(), threads_.end(), [&](const std::thread& th) { return th.get_id() == id; });
+      if (it == threads_.end()) continue;
+      done.push_back(std::move(*it));
+      threads_.erase(it);
+    }
+    finished_.clear();
+    // Every waiting task needs a waiting thread; any idle thread may take any task.
+    if (static_cast<std::size_t>(idle_) >= tasks_.size()) wake_.notify_one();
+    else threads_.emplace_back([this] { serve(); });
+  }
+  for (auto& th : done) th.join();
+}
+
+void worker_pool::serve() {
+  caf::scoped_actor self{system_};
+  std::unique_lock lock(mu_);
+  for (;;) {
+    ++idle_;
+    wake_.wait(lock, [&] { return !tasks_.empty() || stopping_; });
+    --idle_;
+    if (tasks_.empty()) break;  // stopping
+    auto t = std::move(tasks_.front());
+    tasks_.pop_front();
+    lock.unlock();
+    t(self.ptr());  // tasks catch their own exceptions
+    t = nullptr;
+    lock.lock();
+    if (stopping_ || idle_ >= max_idle_) break;
+  }
+  finished_.push_back(std::this_thread::get_id());
+}
+
+}  // namespace sf::actors

@@ -1,0 +1,47 @@
+#pragma once
+// The threads that job actors run their blocking work on (MuPDF, Tesseract, libcurl,
+// libpqxx). Starting a thread per job cost more than a no-op job's own work, so a lane
+// keeps its threads: a task goes to an idle thread, and a new thread starts only when none
+// is idle. A thread stuck in a task its job actor gave up on (past the hard time limit)
+// does not take a slot from the next job: that job simply gets a new thread.
+//
+// Each thread owns a scoped actor for its lifetime, which its tasks use to talk to other
+// actors (the course actors) while they block.
+#include <caf/all.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace sf::actors {
+
+class worker_pool {
+ public:
+  using task = std::function<void(caf::blocking_actor*)>;
+
+  // At most `max_idle` threads wait for work; more exit once their task is done.
+  worker_pool(caf::actor_system& system, int max_idle);
+  ~worker_pool();  // waits for the tasks under way
+  worker_pool(const worker_pool&) = delete;
+  worker_pool& operator=(const worker_pool&) = delete;
+
+  void submit(task t);
+
+ private:
+  void serve();
+
+  caf::actor_system& system_;
+  const int max_idle_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<task> tasks_;
+  int idle_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+  std::vector<std::thread::id> finished_;  // threads that exited: joined by the next submit
+};
+
+}  // namespace sf::actors

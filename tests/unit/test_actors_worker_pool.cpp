@@ -1,0 +1,99 @@
+// The lane worker pool: threads are kept between tasks, a stuck task does not hold up the
+// next one, and the pool waits for its tasks when it goes.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "actors/worker_pool.hpp"
+
+using namespace std::chrono_literals;
+using sf::actors::worker_pool;
+
+namespace {
+
+struct gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  void wait() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return open; });
+  }
+  void release() {
+    {
+      std::lock_guard lock(mu);
+      open = true;
+    }
+    cv.notify_all();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("worker pool keeps its threads between tasks", "[actors]") {
+  caf::actor_system_config cfg;
+  caf::actor_system system{cfg};
+  worker_pool pool(system, 2);
+  std::set<std::thread::id> threads;
+  for (int i = 0; i < 50; ++i) {
+    std::promise<std::thread::id> ran;
+    pool.submit([&](caf::blocking_actor* self) {
+      REQUIRE(self != nullptr);
+      ran.set_value(std::this_thread::get_id());
+    });
+    threads.insert(ran.get_future().get());
+  }
+  // Each task was submitted once the one before had answered; that one's thread may not be
+  // back waiting yet, so a second thread can start, but not a thread per task.
+  CHECK(threads.size() <= 3);
+}
+
+TEST_CASE("worker pool gives a task a new thread while the others are busy", "[actors]") {
+  caf::actor_system_config cfg;
+  caf::actor_system system{cfg};
+  gate stuck;
+  std::promise<void> second;
+  {
+    worker_pool pool(system, 1);
+    std::atomic<bool> first_started{false};
+    pool.submit([&](caf::blocking_actor*) {
+      first_started = true;
+      stuck.wait();
+    });
+    pool.submit([&](caf::blocking_actor*) { second.set_value(); });
+    REQUIRE(second.get_future().wait_for(5s) == std::future_status::ready);
+    stuck.release();  // the destructor waits for the first task
+  }
+  SUCCEED("the pool stopped after its tasks ended");
+}
+
+TEST_CASE("worker pool runs many tasks at once and counts every one", "[actors]") {
+  caf::actor_system_config cfg;
+  caf::actor_system system{cfg};
+  std::atomic<int> done{0};
+  {
+    worker_pool pool(system, 4);
+    for (int i = 0; i < 1000; ++i) pool.submit([&](caf::blocking_actor*) { done.fetch_add(1); });
+  }
+  CHECK(done.load() == 1000);
+}
+
+TEST_CASE("worker pool threads talk to actors through their own scoped actor", "[actors]") {
+  caf::actor_system_config cfg;
+  caf::actor_system system{cfg};
+  auto doubler = system.spawn([]() -> caf::behavior { return {[](int x) { return 2 * x; }}; });
+  worker_pool pool(system, 1);
+  std::promise<int> answer;
+  pool.submit([&](caf::blocking_actor* self) {
+    self->request(doubler, caf::infinite, 21).receive([&](int x) { answer.set_value(x); },
+                                                       [&](caf::error&) { answer.set_value(-1); });
+  });
+  CHECK(answer.get_future().get() == 42);
+  caf::anon_send_exit(doubler, caf::exit_reason::user_shutdown);
+}
