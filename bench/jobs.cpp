@@ -55,7 +55,7 @@ void wait_all_done(pqxx::connection& db) {
                         "or exists (select 1 from jobs where status = 'running' and kind = 'probe')")[0][0]
                     .as<bool>();
     if (!left) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 
