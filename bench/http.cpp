@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "bench/percentile.hpp"
+#include "bench/proc_stats.hpp"
 #include "client/client.hpp"
 
 using nlohmann::json;
@@ -42,17 +43,7 @@ struct options {
   int node_pid = 0, rate = 1000, seconds = 10, subscribers = 5000;
 };
 
-// User + system CPU seconds of a process so far.
-double cpu_seconds(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string f;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i)
-    if (i == 14 || i == 15) ticks += std::stod(f);
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
+using proc_stats::cpu_seconds;
 
 long rss_kib(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");

@@ -3,8 +3,10 @@
 //
 //   bench_jobs --server http://127.0.0.1:PORT --token T --database URL [--jobs 10000]
 //              [--clients 16] [--rate 200] [--seconds 10] [--peer peer.json]
+//              [--node-pid PID] [--nats-pid PID]
 //
-// Prints: throughput (jobs/s) for --jobs jobs; submit latency p50/p99 and enqueue-to-start
+// Prints: throughput (jobs/s) for --jobs jobs, with the CPU time per job of the node,
+// nats-server and PostgreSQL over that run; submit latency p50/p99 and enqueue-to-start
 // latency p50/p99 at a fixed modest rate; and the ratio to the peer's figures when given.
 #include <algorithm>
 #include <atomic>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "bench/percentile.hpp"
+#include "bench/proc_stats.hpp"
 #include "client/client.hpp"
 
 using clock_type = std::chrono::steady_clock;
@@ -30,7 +33,23 @@ struct options {
   sf::client::endpoint ep;
   std::string token, database, peer;
   int jobs = 10000, clients = 16, rate = 200, seconds = 10;
+  int node_pid = 0, nats_pid = 0, postgres_pid = 0;  // whose CPU time per job to report
 };
+
+// CPU seconds so far of the node, nats-server, and PostgreSQL with its backends.
+struct cpu_sample {
+  double node = 0, nats = 0, postgres = 0;
+  static cpu_sample take(const options& o) {
+    return {o.node_pid ? proc_stats::cpu_seconds(o.node_pid) : 0, o.nats_pid ? proc_stats::cpu_seconds(o.nats_pid) : 0,
+            o.postgres_pid ? proc_stats::cpu_seconds_with_children(o.postgres_pid) : 0};
+  }
+};
+
+json cpu_ms_per_job(const cpu_sample& a, const cpu_sample& b, int jobs) {
+  auto per = [&](double x, double y) { return (y - x) * 1000 / jobs; };
+  return {{"node", per(a.node, b.node)}, {"nats", per(a.nats, b.nats)}, {"postgres", per(a.postgres, b.postgres)},
+          {"total", per(a.node + a.nats + a.postgres, b.node + b.nats + b.postgres)}};
+}
 
 std::string submit(sf::client::http_client& c, double& ms) {
   auto t0 = clock_type::now();
@@ -69,6 +88,7 @@ json throughput(const options& o, pqxx::connection& db) {
   std::vector<std::string> ids(static_cast<std::size_t>(o.jobs));
   std::vector<double> latencies(static_cast<std::size_t>(o.jobs));
   std::atomic<int> next{0};
+  auto cpu0 = cpu_sample::take(o);
   auto t0 = clock_type::now();
   std::vector<std::thread> threads;
   for (int t = 0; t < o.clients; ++t)
@@ -81,6 +101,7 @@ json throughput(const options& o, pqxx::connection& db) {
   auto submitted = clock_type::now();
   wait_all_done(db);
   double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
+  auto cpu1 = cpu_sample::take(o);
   pqxx::read_transaction tx(db);
   auto ok = tx.exec_params("select count(*) from jobs where id = any($1::uuid[]) and status = 'succeeded'",
                            pg_array(ids))[0][0].as<long>();
@@ -90,7 +111,8 @@ json throughput(const options& o, pqxx::connection& db) {
           {"jobs_per_s", o.jobs / secs},
           {"submit_seconds", std::chrono::duration<double>(submitted - t0).count()},
           {"submit_p50_ms", percentile(latencies, 0.5)},
-          {"submit_p99_ms", percentile(latencies, 0.99)}};
+          {"submit_p99_ms", percentile(latencies, 0.99)},
+          {"cpu_ms_per_job", cpu_ms_per_job(cpu0, cpu1, o.jobs)}};
 }
 
 json fixed_rate(const options& o, pqxx::connection& db) {
@@ -135,6 +157,8 @@ options parse(int argc, char** argv) {
     else if (k == "--clients") o.clients = std::stoi(v);
     else if (k == "--rate") o.rate = std::stoi(v);
     else if (k == "--seconds") o.seconds = std::stoi(v);
+    else if (k == "--node-pid") o.node_pid = std::stoi(v);
+    else if (k == "--nats-pid") o.nats_pid = std::stoi(v);
   }
   return o;
 }
@@ -144,6 +168,8 @@ options parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   auto o = parse(argc, argv);
   pqxx::connection db{o.database};
+  // This connection's backend is a child of the postmaster, whose tree is PostgreSQL's CPU.
+  o.postgres_pid = proc_stats::parent_of(static_cast<int>(pqxx::nontransaction(db).exec("select pg_backend_pid()")[0][0].as<long>()));
   json out{{"studyforge", {{"throughput", throughput(o, db)}, {"fixed_rate", fixed_rate(o, db)}}}};
   if (!o.peer.empty()) {
     std::ifstream in(o.peer);

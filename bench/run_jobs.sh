@@ -32,4 +32,4 @@ if [ -z "${SKIP_PEER:-}" ]; then  # SKIP_PEER=1: only our side, for quick iterat
 fi
 
 build/bin/bench_jobs --server "http://127.0.0.1:$port" --token "$token" --database "$STUDYFORGE_DATABASE_URL" \
-  --jobs "${JOBS:-10000}" "${peer[@]}"
+  --jobs "${JOBS:-10000}" --node-pid "$node_pid" --nats-pid "$(cat "$work/nats/nats.pid")" "${peer[@]}"
