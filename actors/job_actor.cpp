@@ -74,9 +74,8 @@ verdict settle_error(caf::blocking_actor* self, const job_args& a, const storage
 
 verdict run(caf::blocking_actor* self, const job_args& a) {
   auto& s = *a.services;
-  auto begun = pipeline::begin_job(s, a.lane, a.job_id, a.stale_after_ms);
-  if (!begun) return {disposition::nak, 1000};  // the database is down: deliver again later
-  const auto& b = begun.value();
+  if (!a.begun || !*a.begun) return {disposition::nak, 1000};  // the database is down: deliver again later
+  const auto& b = a.begun->value();
   auto course = b.job.course_id.value_or("");
   switch (b.what) {
     case pipeline::begin_result::action::skip: return {disposition::ack};

@@ -15,7 +15,10 @@
 //     └─fail (poison) ──> commit failed ──> term
 #include "actors/messages.hpp"
 #include "actors/worker_pool.hpp"
+#include "pipeline/jobs.hpp"
 #include "pipeline/services.hpp"
+
+#include <optional>
 
 namespace sf::actors {
 
@@ -30,6 +33,8 @@ struct job_args {
   int stale_after_ms = 10000;
   std::vector<int> backoff_s;
   std::shared_ptr<worker_pool> pool;
+  // The claim of the job (its lane claims a fetched batch at once); empty for a sweep.
+  std::optional<result<pipeline::begin_result>> begun;
 };
 
 caf::behavior job_actor(caf::event_based_actor* self, job_args args);

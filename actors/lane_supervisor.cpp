@@ -10,9 +10,42 @@
 #include "storage/jobs.hpp"
 
 namespace sf::actors {
+
+// What a claim of a fetched batch found for each job.
+struct claim_outcome {
+  std::string job_id;
+  result<pipeline::begin_result> begun;
+};
+using claims_ptr = std::shared_ptr<std::vector<claim_outcome>>;
+
+}  // namespace sf::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::claims_ptr)
+
+namespace sf::actors {
 namespace {
 
 using clock = std::chrono::steady_clock;
+
+// Claims a batch on a pool thread and reports to the supervisor. It holds nothing of the
+// lane's state, so the lane can go while a claim is under way.
+worker_pool::task claim_task(pipeline::services* services, std::string lane, std::vector<std::string> ids,
+                             int stale_after_ms, caf::actor supervisor) {
+  return [=](caf::blocking_actor*) {
+    auto out = std::make_shared<std::vector<claim_outcome>>();
+    auto claimed = [&]() -> result<std::vector<pipeline::begin_result>> {
+      try {
+        return pipeline::begin_jobs(*services, lane, ids, stale_after_ms);
+      } catch (const std::exception& e) {
+        return failure(errc::internal, std::string("claim failed: ") + e.what());
+      }
+    }();
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      out->push_back({ids[i], claimed ? result<pipeline::begin_result>(std::move(claimed.value()[i]))
+                                      : result<pipeline::begin_result>(claimed.error())});
+    caf::anon_send(supervisor, claimed_atom::value, std::move(out));
+  };
+}
 
 // The fetcher owns the blocking natsSubscription_Fetch, so the supervisor never blocks on it.
 void fetcher(caf::blocking_actor* self, std::shared_ptr<messaging::pull_consumer> consumer, caf::actor supervisor) {
@@ -33,7 +66,7 @@ void fetcher(caf::blocking_actor* self, std::shared_ptr<messaging::pull_consumer
 
 struct running_job {
   delivery_ptr msg;
-  caf::actor worker;
+  caf::actor worker;  // none while the job's batch is being claimed
   control_ptr control;
   std::string kind;
   clock::time_point started;
@@ -86,19 +119,31 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
     self->send(st->fetcher, fetch_atom::value, free);
   };
 
-  auto start_job = [=](delivery_ptr msg) {
-    std::string id = msg->data();
-    if (auto it = st->jobs.find(id); it != st->jobs.end()) {
-      it->second.msg = std::move(msg);  // a redelivery of a job running here: keep running it
-      return;
-    }
-    const auto& kind_cfg = cfg.job_kind(kind_of(msg->subject()));
-    running_job r{msg, {}, std::make_shared<job_control>(), kind_of(msg->subject()), clock::now(), false};
+  auto spawn_worker = [=](const std::string& id, running_job& r, std::optional<result<pipeline::begin_result>> begun) {
     job_args ja{st->args.services, st->args.registry, caf::actor_cast<caf::actor>(self), st->args.lane, id, r.kind,
-                r.control,         stale_after_ms,    kind_cfg.backoff_s, st->pool};
+                r.control,         stale_after_ms,    cfg.job_kind(r.kind).backoff_s, st->pool, std::move(begun)};
     r.worker = self->spawn<caf::monitored>(job_actor, std::move(ja));
-    st->jobs.emplace(id, std::move(r));
-    ++st->counters.started;
+  };
+
+  // Jobs of a batch are claimed together, then each gets its actor; a sweep is no job row
+  // and starts at once.
+  auto start_batch = [=](delivery_batch& batch) {
+    std::vector<std::string> claim;
+    for (auto& msg : batch) {
+      std::string id = msg->data();
+      if (auto it = st->jobs.find(id); it != st->jobs.end()) {
+        it->second.msg = std::move(msg);  // a redelivery of a job running here: keep running it
+        continue;
+      }
+      running_job r{msg, {}, std::make_shared<job_control>(), kind_of(msg->subject()), clock::now(), false};
+      auto& entry = st->jobs.emplace(id, std::move(r)).first->second;
+      ++st->counters.started;
+      if (entry.kind == "sweep") spawn_worker(id, entry, std::nullopt);
+      else claim.push_back(id);
+    }
+    if (!claim.empty())
+      st->pool->submit(claim_task(st->args.services, st->args.lane, std::move(claim), stale_after_ms,
+                                  caf::actor_cast<caf::actor>(self)));
   };
 
   // A job actor that died without reporting (crash, or killed past its hard limit).
@@ -121,7 +166,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
   self->set_default_handler(caf::print_and_drop);
   self->set_down_handler([=](caf::down_msg& dm) {
     for (auto it = st->jobs.begin(); it != st->jobs.end(); ++it) {
-      if (it->second.worker.address() != dm.source) continue;
+      if (!it->second.worker || it->second.worker.address() != dm.source) continue;
       if (!it->second.reported) {
         log->warn("lane {}: job {} died without a result ({})", st->args.lane, it->first, caf::to_string(dm.reason));
         settle_lost(it->first, it->second, {errc::internal, "the job's actor stopped: " + caf::to_string(dm.reason)}, false);
@@ -139,11 +184,17 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
   return {
       [=](batch_atom, delivery_batch& batch) {
         st->fetching = false;
-        for (auto& msg : batch) {
-          if (st->draining) msg->nak(std::chrono::milliseconds(0));
-          else start_job(std::move(msg));
+        if (st->draining) {
+          for (auto& msg : batch) msg->nak(std::chrono::milliseconds(0));
+        } else {
+          start_batch(batch);
         }
         want_more();
+      },
+      [=](claimed_atom, claims_ptr& claims) {
+        for (auto& c : *claims)
+          if (auto it = st->jobs.find(c.job_id); it != st->jobs.end() && !it->second.worker)
+            spawn_worker(c.job_id, it->second, std::move(c.begun));
       },
       [=](job_done_atom, const std::string& id, disposition what, int delay_ms) {
         auto it = st->jobs.find(id);
@@ -164,6 +215,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
         for (auto& [id, r] : st->jobs) {
           if (r.reported) continue;
           r.msg->in_progress();
+          if (!r.worker) continue;  // still being claimed
           ids.push_back(id);
           const auto& k = cfg.job_kind(r.kind);
           auto age = now - r.started;

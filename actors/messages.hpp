@@ -25,6 +25,7 @@ using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using course_atom = caf::atom_constant<caf::atom("course")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using claimed_atom = caf::atom_constant<caf::atom("claimed")>;
 
 // Why a running job must stop at its next checkpoint.
 enum class stop_reason : int { none = 0, cancelled, time_limit, shutdown };

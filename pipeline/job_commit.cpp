@@ -1,8 +1,12 @@
 // The transactions that move jobs, and with them sources, materials and courses.
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/pqxx>
+#include <unordered_map>
 
+#include "common/ids.hpp"
 #include "pipeline/journal.hpp"
 #include "pipeline/jobs.hpp"
 #include "pipeline/materials.hpp"
@@ -23,7 +27,9 @@ result<void> in_transaction(services& s, const std::string& lane, F&& body) {
   std::optional<journal> j;
   auto run = [&](pqxx::work& tx) -> result<void> {
     j.emplace(tx);  // afresh on every try: a rolled-back group runs the body again
-    return body(tx, *j);
+    BOOST_OUTCOME_TRYV(body(tx, *j));
+    j->write_logs();
+    return success();
   };
   auto publish = [&] { (void)j->publish(s.bus); };
   if (s.commits) return s.commits->run(lane, run, publish);
@@ -83,12 +89,12 @@ void judge_course(pqxx::transaction_base& tx, journal& j, storage::course_record
 }
 
 // A job's transition goes to its course's event log, or to the job log when it has no course.
-void log_job(journal& j, pqxx::transaction_base& tx, const storage::job_record& job, const std::string& status,
-             int progress, int course_progress, const std::string& step, const nlohmann::json& detail) {
+void log_job(journal& j, const storage::job_record& job, const std::string& status, int progress,
+             int course_progress, const std::string& step, const nlohmann::json& detail) {
   if (job.course_id)
     j.event({*job.course_id, job.id, job.kind, status, progress, course_progress, step, detail.dump()});
   else
-    storage::append_job_log(tx, job.id, job.kind, status, detail.dump());
+    j.log({job.id, job.kind, status, detail.dump()});
 }
 
 nlohmann::json attempt_detail(pqxx::transaction_base& tx, const storage::job_record& job, const std::string& node) {
@@ -124,37 +130,58 @@ begin_result why_not_started(pqxx::work& tx, journal& j, const std::string& job_
   }
 }
 
+// A claimed job's start: the course moves to processing for text work, and the start is logged.
+void announce_start(pqxx::transaction_base& tx, journal& j, const services& s, const storage::job_record& started) {
+  int course_progress = 0;
+  if (started.course_id) {
+    auto course = lock_course(tx, started);
+    course_progress = course.progress;
+    if ((started.kind == "extract" || started.kind == "ocr") && course.status != "processing") {
+      move_course(tx, j, course, {"processing", 0, std::string("extracting"), std::nullopt, std::nullopt}, started.id);
+      course_progress = 0;
+    }
+  }
+  log_job(j, started, "running", 0, course_progress,
+          started.current_step.value_or(started.kind) + " (attempt " + std::to_string(started.attempt) + ")",
+          {{"attempt", started.attempt}, {"node", s.cfg.node_id}});
+}
+
 }  // namespace
 
-result<begin_result> begin_job(services& s, const std::string& lane, const std::string& job_id, int stale_after_ms) {
-  begin_result out;
+result<std::vector<begin_result>> begin_jobs(services& s, const std::string& lane, const std::vector<std::string>& job_ids,
+                                             int stale_after_ms) {
+  std::vector<begin_result> out;
   auto r = in_transaction(s, lane, [&](pqxx::work& tx, journal& j) -> result<void> {
-    // The common case in one statement; the reasons why not are looked up only when it fails.
-    auto started = storage::start_job(tx, job_id, s.cfg.node_id, stale_after_ms);
-    if (!started) {
-      out = why_not_started(tx, j, job_id, stale_after_ms);
-      return success();
-    }
-    int course_progress = 0;
-    if (started->course_id) {
-      auto course = lock_course(tx, *started);
-      course_progress = course.progress;
-      if ((started->kind == "extract" || started->kind == "ocr") && course.status != "processing") {
-        move_course(tx, j, course, {"processing", 0, std::string("extracting"), std::nullopt, std::nullopt}, job_id);
-        course_progress = 0;
+    out.assign(job_ids.size(), begin_result{begin_result::action::skip, {}, "not a job id"});
+    std::unordered_map<std::string, std::size_t> slot;  // job id -> its place in the batch
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < job_ids.size(); ++i) {
+      if (!is_uuid(job_ids[i])) continue;
+      std::string id = job_ids[i];
+      std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (!slot.emplace(id, i).second) {
+        out[i].why = "delivered twice in one batch";
+        continue;
       }
+      ids.push_back(std::move(id));
     }
-    log_job(j, tx, *started, "running", 0, course_progress,
-            started->current_step.value_or(started->kind) + " (attempt " + std::to_string(started->attempt) + ")",
-            {{"attempt", started->attempt}, {"node", s.cfg.node_id}});
-    out = {begin_result::action::run, *started, ""};
+    // The common case for the whole batch in one statement; the reasons why not are looked
+    // up only for the others. Courses are locked in id order, as other batches lock them.
+    auto started = storage::start_jobs(tx, ids, s.cfg.node_id, stale_after_ms);
+    std::sort(started.begin(), started.end(),
+              [](const auto& a, const auto& b) { return a.course_id.value_or("") < b.course_id.value_or(""); });
+    for (auto& job : started) {
+      announce_start(tx, j, s, job);
+      auto i = slot.at(job.id);
+      slot.erase(job.id);
+      out[i] = {begin_result::action::run, std::move(job), ""};
+    }
+    for (const auto& [id, i] : slot) out[i] = why_not_started(tx, j, id, stale_after_ms);
     return success();
   });
   if (!r) return r.error();
   return out;
 }
-
-
 
 result<bool> record_progress(services& s, const storage::job_record& job, int progress, const std::string& step) {
   bool cancel = false;
@@ -182,7 +209,7 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
     if (!fin) return success();
     nlohmann::json detail{{"attempt", job.attempt}, {"node", s.cfg.node_id}, {"duration_ms", fin->duration_ms}};
     if (std::holds_alternative<nothing_to_store>(effect) || !job.course_id) {
-      log_job(j, tx, job, "succeeded", 100, 0, job.kind + ": done", detail);
+      log_job(j, job, "succeeded", 100, 0, job.kind + ": done", detail);
       return success();
     }
     auto course = lock_course(tx, job);
@@ -191,7 +218,7 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
       const auto& e = ok->extraction;
       storage::set_source_outcome(tx, job.source_id.value_or(""),
                                   {"extracted", e.page_count, std::nullopt, e.native_pages, e.ocr_pages, e.mean_ocr_confidence});
-      log_job(j, tx, job, "succeeded", 100, 50,
+      log_job(j, job, "succeeded", 100, 50,
               "extracted " + std::to_string(e.page_count) + " pages" + (ok->reused ? " (text already extracted before)" : ""),
               detail);
       for (const auto& type : course.materials_requested)
@@ -202,11 +229,11 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
         storage::set_course_progress(tx, course.id, 50, "generating");
     } else if (auto* no = std::get_if<source_rejected>(&effect)) {
       storage::set_source_outcome(tx, job.source_id.value_or(""), {"rejected", std::nullopt, no->reason, 0, 0, std::nullopt});
-      log_job(j, tx, job, "succeeded", 100, course.progress, "rejected: " + no->reason, detail);
+      log_job(j, job, "succeeded", 100, course.progress, "rejected: " + no->reason, detail);
       if (!course_has_extracted_source(tx, course.id))
         move_course(tx, j, course, {"rejected", 100, std::string("rejected"), std::nullopt, no->reason}, job.id);
     } else if (auto* later = std::get_if<needs_ocr>(&effect)) {
-      log_job(j, tx, job, "succeeded", 100, course.progress,
+      log_job(j, job, "succeeded", 100, course.progress,
               std::to_string(later->pages) + " pages need OCR", detail);
       storage::new_job nj;
       nj.owner_id = job.owner_id;
@@ -221,7 +248,7 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
                std::nullopt});
     } else if (auto* m = std::get_if<material_ready>(&effect)) {
       storage::complete_material(tx, job.material_id.value_or(""), m->content_json, m->provider);
-      log_job(j, tx, job, "succeeded", 100, course.progress, job_step(job, tx) + ": done", detail);
+      log_job(j, job, "succeeded", 100, course.progress, job_step(job, tx) + ": done", detail);
       judge_course(tx, j, course, job.id);
     }
     return success();
@@ -238,11 +265,11 @@ result<void> commit_failure(services& s, const storage::job_record& job, const e
     nlohmann::json detail{{"attempt", job.attempt}, {"node", s.cfg.node_id}, {"duration_ms", fin->duration_ms}, {"error", message}};
     std::string step = "attempt " + std::to_string(job.attempt) + " of " + std::to_string(job.max_attempts) + ": " + message;
     if (!job.course_id) {
-      log_job(j, tx, job, status, fin->progress, 0, step, detail);
+      log_job(j, job, status, fin->progress, 0, step, detail);
       return success();
     }
     auto course = lock_course(tx, job);
-    log_job(j, tx, job, status, fin->progress, course.progress, step, detail);
+    log_job(j, job, status, fin->progress, course.progress, step, detail);
     if (!final_attempt) return success();
     if (job.kind == "extract" || job.kind == "ocr") {
       storage::set_source_outcome(tx, job.source_id.value_or(""), {"failed", std::nullopt, std::nullopt, 0, 0, std::nullopt});
@@ -263,7 +290,7 @@ result<void> commit_cancelled(services& s, const storage::job_record& job, const
     storage::set_job_status(tx, job.id, "cancelled", why);
     int course_progress = 0;
     if (job.course_id) course_progress = lock_course(tx, job).progress;
-    log_job(j, tx, *current, "cancelled", current->progress, course_progress, why, attempt_detail(tx, *current, s.cfg.node_id));
+    log_job(j, *current, "cancelled", current->progress, course_progress, why, attempt_detail(tx, *current, s.cfg.node_id));
     if (job.material_id) {
       storage::fail_material(tx, *job.material_id, "cancelled");
       auto course = lock_course(tx, job);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "pipeline/services.hpp"
 #include "storage/extractions.hpp"
@@ -49,9 +50,12 @@ struct begin_result {
   std::string why;
 };
 
+// Claims a batch of delivered jobs in one transaction; one result per id, in order. An id
+// that is not a job's, or comes twice, is skipped.
 // `stale_after_ms`: a `running` row whose heartbeat is older is taken over (its node died).
 // `lane`: the lane whose group commit the claim joins.
-result<begin_result> begin_job(services& s, const std::string& lane, const std::string& job_id, int stale_after_ms);
+result<std::vector<begin_result>> begin_jobs(services& s, const std::string& lane, const std::vector<std::string>& job_ids,
+                                             int stale_after_ms);
 result<job_effect> run_job(services& s, const storage::job_record& job, job_context& ctx);
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect);
 // `final_attempt`: the job ends failed (and its material or source with it); otherwise it is

@@ -14,6 +14,11 @@ storage::job_record journal::job(const storage::new_job& j) {
   return jobs_.back();
 }
 
+void journal::write_logs() {
+  storage::append_job_logs(tx_, logs_);
+  logs_.clear();
+}
+
 result<void> journal::publish(messaging::bus& bus) const {
   // Events first: they are fire-and-forget, while each job publish waits for JetStream's ack.
   publish_events(bus, events_);

@@ -17,6 +17,10 @@ class journal {
 
   const storage::event_record& event(const storage::new_event& e);
   storage::job_record job(const storage::new_job& j);
+  // An event of a job without a course: kept until write_logs, so a batch of jobs writes
+  // its logs in one statement.
+  void log(storage::job_log_entry e) { logs_.push_back(std::move(e)); }
+  void write_logs();
 
   const std::vector<storage::event_record>& events() const { return events_; }
   const std::vector<storage::job_record>& jobs() const { return jobs_; }
@@ -30,6 +34,7 @@ class journal {
   pqxx::transaction_base& tx_;
   std::vector<storage::event_record> events_;
   std::vector<storage::job_record> jobs_;
+  std::vector<storage::job_log_entry> logs_;
 };
 
 // The WebSocket message for an event, which is also its NATS payload.

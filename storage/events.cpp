@@ -25,11 +25,21 @@ event_record append_event(pqxx::transaction_base& tx, const new_event& e) {
       e.course_id, e.job_id, e.kind, e.status, e.progress, e.course_progress, e.step, e.detail_json)[0]);
 }
 
-void append_job_log(pqxx::transaction_base& tx, const std::string& job_id, const std::string& kind,
-                    const std::string& status, const std::optional<std::string>& detail_json) {
-  detail::exec_prepared(tx, "append_job_log",
-                        "insert into job_events (job_id, kind, status, detail) values ($1::uuid, $2, $3, $4::jsonb)",
-                        job_id, kind, status, detail_json);
+void append_job_logs(pqxx::transaction_base& tx, const std::vector<job_log_entry>& entries) {
+  if (entries.empty()) return;
+  std::vector<std::string> ids;
+  std::vector<std::optional<std::string>> kinds, statuses, details;
+  for (const auto& e : entries) {
+    ids.push_back(e.job_id);
+    kinds.emplace_back(e.kind);
+    statuses.emplace_back(e.status);
+    details.push_back(e.detail_json);
+  }
+  detail::exec_prepared(tx, "append_job_logs",
+                        "insert into job_events (job_id, kind, status, detail) "
+                        "select * from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])",
+                        detail::pg_array(ids), detail::pg_quoted_array(kinds), detail::pg_quoted_array(statuses),
+                        detail::pg_quoted_array(details));
 }
 
 std::vector<event_record> events_since(pqxx::transaction_base& tx, const std::string& course_id, long long since, int limit) {

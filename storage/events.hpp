@@ -22,9 +22,12 @@ struct new_event {
 };
 
 event_record append_event(pqxx::transaction_base& tx, const new_event& e);
-// Events of a job without a course (no sequence number).
-void append_job_log(pqxx::transaction_base& tx, const std::string& job_id, const std::string& kind,
-                    const std::string& status, const std::optional<std::string>& detail_json);
+// Events of jobs without a course (no sequence number), in one statement.
+struct job_log_entry {
+  std::string job_id, kind, status;
+  std::optional<std::string> detail_json;
+};
+void append_job_logs(pqxx::transaction_base& tx, const std::vector<job_log_entry>& entries);
 std::vector<event_record> events_since(pqxx::transaction_base& tx, const std::string& course_id, long long since, int limit);
 
 }  // namespace sf::storage

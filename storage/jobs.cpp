@@ -76,18 +76,21 @@ std::vector<job_record> list_jobs(pqxx::transaction_base& tx, const std::string&
   return out;
 }
 
-std::optional<job_record> start_job(pqxx::transaction_base& tx, const std::string& id, const std::string& node_id,
-                                    int stale_after_ms) {
-  static const std::string sql =  // built once: this runs for every job
+std::vector<job_record> start_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
+                                   const std::string& node_id, int stale_after_ms) {
+  static const std::string sql =  // built once: this runs for every batch of jobs
       std::string("update jobs set status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()), "
                   "attempt_started_at = now(), node_id = $2, heartbeat_at = now(), progress = 0, error = null, "
                   "due_at = null, current_step = case kind when 'extract' then 'extracting text' "
                   "when 'ocr' then 'reading scanned pages' when 'generate' then coalesce((select 'writing ' || m.type "
                   "from materials m where m.id = jobs.material_id), kind) else kind end "
-                  "where id = $1::uuid and not cancel_requested and (status in ('queued', 'retrying') or "
+                  "where id = any($1::uuid[]) and not cancel_requested and (status in ('queued', 'retrying') or "
                   "(status = 'running' and attempt < max_attempts and heartbeat_at < "
                   "now() - make_interval(secs => $3::float8 / 1000))) returning ") + job_columns;
-  return first_job(detail::exec_prepared(tx, "start_job", sql, id, node_id, stale_after_ms));
+  std::vector<job_record> out;
+  for (const auto& r : detail::exec_prepared(tx, "start_jobs", sql, detail::pg_array(ids), node_id, stale_after_ms))
+    out.push_back(read_job(r));
+  return out;
 }
 
 bool heartbeat_stale(pqxx::transaction_base& tx, const std::string& id, int stale_after_ms) {

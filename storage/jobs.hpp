@@ -26,12 +26,12 @@ std::vector<job_record> list_jobs(pqxx::transaction_base& tx, const std::string&
                                   const std::optional<std::string>& status, const std::optional<std::string>& lane,
                                   int limit);
 
-// queued|retrying -> running, attempt raised, its first step named; also takes over a
-// `running` row whose heartbeat is older than `stale_after_ms` (its node died) while it has
-// attempts left. One statement: the common case costs one round trip. nullopt when the job
-// is not startable this way.
-std::optional<job_record> start_job(pqxx::transaction_base& tx, const std::string& id, const std::string& node_id,
-                                    int stale_after_ms);
+// queued|retrying -> running, attempt raised, its first step named, for each of `ids` that
+// is startable this way; also takes over a `running` row whose heartbeat is older than
+// `stale_after_ms` (its node died) while it has attempts left. One statement for the whole
+// batch. Returns the jobs started, in no particular order.
+std::vector<job_record> start_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
+                                   const std::string& node_id, int stale_after_ms);
 // True when a `running` row's heartbeat is older than `stale_after_ms`.
 bool heartbeat_stale(pqxx::transaction_base& tx, const std::string& id, int stale_after_ms);
 void set_job_progress(pqxx::transaction_base& tx, const std::string& id, int progress, const std::string& step);

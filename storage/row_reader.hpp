@@ -41,9 +41,29 @@ inline std::vector<std::string> split_list(const std::string& joined) {
   return out;
 }
 
+// An array literal of values that need no quoting (ids, numbers).
 inline std::string pg_array(const std::vector<std::string>& items) {
   std::string out = "{";
   for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
+  return out + "}";
+}
+
+// An array literal of any text, each element quoted; nullopt is NULL.
+inline std::string pg_quoted_array(const std::vector<std::optional<std::string>>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    if (!items[i]) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char c : *items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
   return out + "}";
 }
 

@@ -1,0 +1,119 @@
+// The job statements the runtime batches, against the real PostgreSQL: a fetched batch is
+// claimed in one statement, and job logs of a batch are written in one.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <set>
+#include <thread>
+
+#include "storage/events.hpp"
+#include "storage/jobs.hpp"
+#include "storage/users.hpp"
+
+namespace {
+
+std::string unique(const std::string& prefix) {
+  return prefix + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+std::string new_owner(pqxx::connection& conn) {
+  pqxx::work tx(conn);
+  auto u = sf::storage::create_user(tx, unique("store") + "@example.test", "not a real hash", false);
+  tx.commit();
+  REQUIRE(u);
+  return u->id;
+}
+
+struct job_store_setup {
+  pqxx::connection conn{std::getenv("STUDYFORGE_DATABASE_URL") ? std::getenv("STUDYFORGE_DATABASE_URL") : ""};
+  std::string cluster = unique("job-store-test-");
+  std::string owner = new_owner(conn);
+
+  std::string new_job() {
+    pqxx::work tx(conn);
+    sf::storage::new_job j;
+    j.owner_id = owner;
+    j.kind = "probe";
+    j.lane = "generate";
+    j.cluster = cluster;
+    auto id = sf::storage::create_job(tx, j).id;
+    tx.commit();
+    return id;
+  }
+};
+
+std::set<std::string> ids_of(const std::vector<sf::storage::job_record>& jobs) {
+  std::set<std::string> out;
+  for (const auto& j : jobs) out.insert(j.id);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(job_store_setup, "a batch claim starts exactly the startable jobs, and takes over only stale ones",
+                 "[store]") {
+  auto a = new_job(), b = new_job(), done = new_job(), cancelled = new_job();
+  {
+    pqxx::work tx(conn);
+    sf::storage::set_job_status(tx, done, "succeeded", std::nullopt);
+    sf::storage::request_cancel(tx, cancelled);
+    tx.commit();
+  }
+  std::vector<std::string> batch{a, done, b, cancelled};
+  {
+    pqxx::work tx(conn);
+    auto started = sf::storage::start_jobs(tx, batch, "node-one", 60000);
+    tx.commit();
+    CHECK(ids_of(started) == std::set<std::string>{a, b});
+    for (const auto& j : started) {
+      CHECK(j.status == "running");
+      CHECK(j.attempt == 1);
+      CHECK(j.node_id == "node-one");
+    }
+  }
+  {
+    // Running with a fresh heartbeat: nobody takes them.
+    pqxx::work tx(conn);
+    CHECK(sf::storage::start_jobs(tx, batch, "node-two", 60000).empty());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  {
+    // Their node went quiet: another node takes them over, as their second attempt.
+    pqxx::work tx(conn);
+    auto taken = sf::storage::start_jobs(tx, batch, "node-two", 10);
+    tx.commit();
+    CHECK(ids_of(taken) == std::set<std::string>{a, b});
+    for (const auto& j : taken) {
+      CHECK(j.attempt == 2);
+      CHECK(j.node_id == "node-two");
+    }
+    pqxx::work check(conn);
+    CHECK(sf::storage::find_job(check, done)->status == "succeeded");
+    CHECK(sf::storage::find_job(check, cancelled)->status == "queued");
+  }
+}
+
+TEST_CASE_METHOD(job_store_setup, "job logs written together keep every detail as it was given", "[store]") {
+  auto job = new_job();
+  nlohmann::json tricky{{"error", "a \"quoted\" word, a back\\slash, a {brace}, a comma, NULL, and \xc3\xbcnicode"},
+                        {"attempt", 2}};
+  {
+    pqxx::work tx(conn);
+    sf::storage::append_job_logs(tx, {{job, "probe", "running", std::string(R"({"attempt":1})")},
+                                      {job, "probe", "retrying", tricky.dump()},
+                                      {job, "probe", "succeeded", std::nullopt}});
+    tx.commit();
+  }
+  pqxx::work tx(conn);
+  auto history = sf::storage::job_history(tx, job);
+  REQUIRE(history.size() == 3);
+  CHECK(history[0].status == "running");
+  CHECK(nlohmann::json::parse(*history[0].detail_json) == nlohmann::json{{"attempt", 1}});
+  CHECK(history[1].status == "retrying");
+  CHECK(nlohmann::json::parse(*history[1].detail_json) == tricky);
+  CHECK(history[2].status == "succeeded");
+  CHECK_FALSE(history[2].detail_json.has_value());
+}
