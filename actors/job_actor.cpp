@@ -102,28 +102,29 @@ verdict run_sweep(const job_args& a) {
   return {disposition::ack};
 }
 
+using result_atom = caf::atom_constant<caf::atom("result")>;
+using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
+
 }  // namespace
 
-caf::behavior job_actor(caf::event_based_actor* self, job_args args) {
-  using result_atom = caf::atom_constant<caf::atom("result")>;
-  using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
-  auto me = caf::actor_cast<caf::actor>(self);
-  // The task must not own the pool: the last owner's destructor joins the pool's threads.
-  auto pool = std::move(args.pool);
-  pool->submit([me, args](caf::blocking_actor* worker) {
+worker_pool::task job_work(job_args args, caf::actor actor) {
+  return [args = std::move(args), actor](caf::blocking_actor* worker) {
     try {
       auto v = args.kind == "sweep" ? run_sweep(args) : run(worker, args);
-      caf::anon_send(me, result_atom::value, v.what, v.delay_ms);
+      caf::anon_send(actor, result_atom::value, v.what, v.delay_ms);
     } catch (const std::exception& e) {
-      caf::anon_send(me, crashed_atom::value, std::string(e.what()));
+      caf::anon_send(actor, crashed_atom::value, std::string(e.what()));
     } catch (...) {
-      caf::anon_send(me, crashed_atom::value, std::string("unknown exception"));
+      caf::anon_send(actor, crashed_atom::value, std::string("unknown exception"));
     }
-  });
+  };
+}
+
+caf::behavior job_actor(caf::event_based_actor* self, caf::actor supervisor, std::string job_id) {
   self->set_default_handler(caf::print_and_drop);
   return {
       [=](result_atom, disposition what, int delay_ms) {
-        self->send(args.supervisor, job_done_atom::value, args.job_id, what, delay_ms);
+        self->send(supervisor, job_done_atom::value, job_id, what, delay_ms);
         self->quit();
       },
       // Dies without reporting, as an actor that threw would: the supervisor settles the job.

@@ -32,11 +32,14 @@ struct job_args {
   control_ptr control;
   int stale_after_ms = 10000;
   std::vector<int> backoff_s;
-  std::shared_ptr<worker_pool> pool;
   // The claim of the job (its lane claims a fetched batch at once); empty for a sweep.
   std::optional<result<pipeline::begin_result>> begun;
 };
 
-caf::behavior job_actor(caf::event_based_actor* self, job_args args);
+// The actor waits for the outcome of its job's work and reports it to its supervisor.
+caf::behavior job_actor(caf::event_based_actor* self, caf::actor supervisor, std::string job_id);
+// The work itself, for the lane's pool; it reports to `actor`. The supervisor hands it to the
+// pool, so no job actor ever owns the pool (whose last owner's destructor joins its threads).
+worker_pool::task job_work(job_args args, caf::actor actor);
 
 }  // namespace sf::actors

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "actors/job_actor.hpp"
+#include "common/ids.hpp"
 #include "pipeline/jobs.hpp"
 #include "storage/jobs.hpp"
 
@@ -16,7 +17,11 @@ struct claim_outcome {
   std::string job_id;
   result<pipeline::begin_result> begun;
 };
-using claims_ptr = std::shared_ptr<std::vector<claim_outcome>>;
+struct claims {
+  std::uint64_t batch = 0;  // which claim: a job given up on and delivered again is claimed anew
+  std::vector<claim_outcome> outcomes;
+};
+using claims_ptr = std::shared_ptr<claims>;
 
 }  // namespace sf::actors
 
@@ -27,22 +32,25 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-// Claims a batch on a pool thread and reports to the supervisor. It holds nothing of the
-// lane's state, so the lane can go while a claim is under way.
-worker_pool::task claim_task(pipeline::services* services, std::string lane, std::vector<std::string> ids,
-                             int stale_after_ms, caf::actor supervisor) {
+// Claims a batch on a pool thread and reports to the supervisor, whatever happens. It holds
+// nothing of the lane's state, so the lane can go while a claim is under way.
+worker_pool::task claim_task(pipeline::services* services, std::string lane, std::uint64_t batch,
+                             std::vector<std::string> ids, int stale_after_ms, caf::actor supervisor) {
   return [=](caf::blocking_actor*) {
-    auto out = std::make_shared<std::vector<claim_outcome>>();
     auto claimed = [&]() -> result<std::vector<pipeline::begin_result>> {
       try {
         return pipeline::begin_jobs(*services, lane, ids, stale_after_ms);
       } catch (const std::exception& e) {
         return failure(errc::internal, std::string("claim failed: ") + e.what());
+      } catch (...) {
+        return failure(errc::internal, "claim failed");
       }
     }();
+    auto out = std::make_shared<claims>();
+    out->batch = batch;
     for (std::size_t i = 0; i < ids.size(); ++i)
-      out->push_back({ids[i], claimed ? result<pipeline::begin_result>(std::move(claimed.value()[i]))
-                                      : result<pipeline::begin_result>(claimed.error())});
+      out->outcomes.push_back({ids[i], claimed ? result<pipeline::begin_result>(std::move(claimed.value()[i]))
+                                               : result<pipeline::begin_result>(claimed.error())});
     caf::anon_send(supervisor, claimed_atom::value, std::move(out));
   };
 }
@@ -66,7 +74,8 @@ void fetcher(caf::blocking_actor* self, std::shared_ptr<messaging::pull_consumer
 
 struct running_job {
   delivery_ptr msg;
-  caf::actor worker;  // none while the job's batch is being claimed
+  caf::actor worker;        // none while the job's batch is being claimed
+  std::uint64_t claim = 0;  // the claim it waits for
   control_ptr control;
   std::string kind;
   clock::time_point started;
@@ -79,6 +88,7 @@ struct lane_state {
   bool fetching = false;
   bool draining = false;
   int capacity = 0;
+  std::uint64_t claims = 0;  // claims started
   std::shared_ptr<worker_pool> pool;  // the threads the lane's jobs run on
   std::unordered_map<std::string, running_job> jobs;
   lane_status counters;
@@ -119,31 +129,55 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
     self->send(st->fetcher, fetch_atom::value, free);
   };
 
+  // Hands the job to an actor and its work to the pool. A job claimed while the lane drains
+  // is told at once to stop at its first checkpoint.
   auto spawn_worker = [=](const std::string& id, running_job& r, std::optional<result<pipeline::begin_result>> begun) {
-    job_args ja{st->args.services, st->args.registry, caf::actor_cast<caf::actor>(self), st->args.lane, id, r.kind,
-                r.control,         stale_after_ms,    cfg.job_kind(r.kind).backoff_s, st->pool, std::move(begun)};
-    r.worker = self->spawn<caf::monitored>(job_actor, std::move(ja));
+    if (st->draining) r.control->stop = stop_reason::shutdown;
+    auto me = caf::actor_cast<caf::actor>(self);
+    r.worker = self->spawn<caf::monitored>(job_actor, me, id);
+    try {
+      st->pool->submit(job_work({st->args.services, st->args.registry, me, st->args.lane, id, r.kind, r.control,
+                                 stale_after_ms, cfg.job_kind(r.kind).backoff_s, std::move(begun)},
+                                r.worker));
+    } catch (const std::exception& e) {
+      // No thread for it: its actor goes, and the down handler settles the job.
+      log->error("lane {}: cannot run job {}: {}", st->args.lane, id, e.what());
+      self->send_exit(r.worker, caf::exit_reason::kill);
+    }
   };
 
   // Jobs of a batch are claimed together, then each gets its actor; a sweep is no job row
   // and starts at once.
   auto start_batch = [=](delivery_batch& batch) {
     std::vector<std::string> claim;
+    std::uint64_t claim_no = ++st->claims;
     for (auto& msg : batch) {
       std::string id = msg->data();
       if (auto it = st->jobs.find(id); it != st->jobs.end()) {
         it->second.msg = std::move(msg);  // a redelivery of a job running here: keep running it
         continue;
       }
-      running_job r{msg, {}, std::make_shared<job_control>(), kind_of(msg->subject()), clock::now(), false};
+      running_job r{msg, {}, 0, std::make_shared<job_control>(), kind_of(msg->subject()), clock::now(), false};
       auto& entry = st->jobs.emplace(id, std::move(r)).first->second;
       ++st->counters.started;
-      if (entry.kind == "sweep") spawn_worker(id, entry, std::nullopt);
-      else claim.push_back(id);
+      if (entry.kind == "sweep") {
+        spawn_worker(id, entry, std::nullopt);
+      } else {
+        entry.claim = claim_no;
+        claim.push_back(id);
+      }
     }
-    if (!claim.empty())
-      st->pool->submit(claim_task(st->args.services, st->args.lane, std::move(claim), stale_after_ms,
+    if (claim.empty()) return;
+    try {
+      st->pool->submit(claim_task(st->args.services, st->args.lane, claim_no, claim, stale_after_ms,
                                   caf::actor_cast<caf::actor>(self)));
+    } catch (const std::exception& e) {
+      log->error("lane {}: cannot claim a batch: {}", st->args.lane, e.what());
+      for (const auto& id : claim) {
+        st->jobs[id].msg->nak(std::chrono::milliseconds(1000));
+        st->jobs.erase(id);
+      }
+    }
   };
 
   // A job actor that died without reporting (crash, or killed past its hard limit).
@@ -174,7 +208,10 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
       st->jobs.erase(it);
       break;
     }
-    if (st->draining && st->jobs.empty()) self->quit();
+    if (st->draining && st->jobs.empty()) {
+      self->quit();  // replaces this handler: nothing of it may run after
+      return;
+    }
     want_more();
   });
 
@@ -191,9 +228,9 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
         }
         want_more();
       },
-      [=](claimed_atom, claims_ptr& claims) {
-        for (auto& c : *claims)
-          if (auto it = st->jobs.find(c.job_id); it != st->jobs.end() && !it->second.worker)
+      [=](claimed_atom, claims_ptr& done) {
+        for (auto& c : done->outcomes)
+          if (auto it = st->jobs.find(c.job_id); it != st->jobs.end() && !it->second.worker && it->second.claim == done->batch)
             spawn_worker(c.job_id, it->second, std::move(c.begun));
       },
       [=](job_done_atom, const std::string& id, disposition what, int delay_ms) {
@@ -212,13 +249,19 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
       [=](tick_atom) {
         std::vector<std::string> ids;
         auto now = clock::now();
+        std::vector<std::string> unclaimed;
         for (auto& [id, r] : st->jobs) {
           if (r.reported) continue;
-          r.msg->in_progress();
-          if (!r.worker) continue;  // still being claimed
-          ids.push_back(id);
           const auto& k = cfg.job_kind(r.kind);
           auto age = now - r.started;
+          if (!r.worker) {
+            // Still being claimed: a claim that takes past the hard limit is given up on.
+            if (age > std::chrono::seconds(k.hard_limit_s)) unclaimed.push_back(id);
+            else r.msg->in_progress();
+            continue;
+          }
+          r.msg->in_progress();
+          if (is_uuid(id)) ids.push_back(id);  // a sweep is no job row
           if (age > std::chrono::seconds(k.hard_limit_s)) {
             // Past the hard limit: give up on the actor; its late commit finds the job ended.
             r.reported = true;
@@ -228,6 +271,13 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
           } else if (age > std::chrono::seconds(k.soft_limit_s)) {
             r.control->stop = stop_reason::time_limit;
           }
+        }
+        for (const auto& id : unclaimed) {
+          // Delivered again later; a row the claim did take goes stale and is taken over.
+          log->warn("lane {}: the claim of job {} did not answer in time", st->args.lane, id);
+          st->jobs[id].msg->nak(std::chrono::milliseconds(1000));
+          st->jobs.erase(id);
+          ++st->counters.retried;
         }
         if (!ids.empty()) {
           try {
@@ -239,6 +289,11 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
             log->warn("lane {}: heartbeat not recorded: {}", st->args.lane, e.what());
           }
         }
+        if (st->draining && st->jobs.empty()) {
+          self->quit();
+          return;
+        }
+        if (!unclaimed.empty()) want_more();
         self->delayed_send(self, std::chrono::milliseconds(cfg.heartbeat_ms), tick_atom::value);
       },
       [=](stats_atom) -> lane_status {

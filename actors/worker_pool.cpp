@@ -19,6 +19,11 @@ void worker_pool::submit(task t) {
   std::vector<std::thread> done;
   {
     std::lock_guard lock(mu_);
+    // Every waiting task needs a waiting thread; any idle thread may take any task. The
+    // thread starts before the task is queued: if it cannot start, the caller learns so
+    // and nothing is left queued.
+    if (static_cast<std::size_t>(idle_) > tasks_.size()) wake_.notify_one();
+    else threads_.emplace_back([this] { serve(); });
     tasks_.push_back(std::move(t));
     // Threads that exited are joined here, outside the lock, so the list never grows.
     for (auto id : finished_) {
@@ -28,9 +33,6 @@ void worker_pool::submit(task t) {
       threads_.erase(it);
     }
     finished_.clear();
-    // Every waiting task needs a waiting thread; any idle thread may take any task.
-    if (static_cast<std::size_t>(idle_) >= tasks_.size()) wake_.notify_one();
-    else threads_.emplace_back([this] { serve(); });
   }
   for (auto& th : done) th.join();
 }
@@ -46,7 +48,11 @@ void worker_pool::serve() {
     auto t = std::move(tasks_.front());
     tasks_.pop_front();
     lock.unlock();
-    t(self.ptr());  // tasks catch their own exceptions
+    try {
+      t(self.ptr());
+    } catch (...) {
+      // Tasks report their own failures; one that throws anyway must not end the thread.
+    }
     t = nullptr;
     lock.lock();
     if (stopping_ || idle_ >= max_idle_) break;
