@@ -48,10 +48,11 @@ TEST_CASE("worker pool keeps its threads between tasks", "[actors]") {
       ran.set_value(std::this_thread::get_id());
     });
     threads.insert(ran.get_future().get());
+    // The task has answered; give its thread a moment to be back waiting for the next one.
+    std::this_thread::sleep_for(10ms);
   }
-  // Each task was submitted once the one before had answered; that one's thread may not be
-  // back waiting yet, so a second thread can start, but not a thread per task.
-  CHECK(threads.size() <= 3);
+  // One thread, or two if one was slow to get back: not a thread per task.
+  CHECK(threads.size() <= 2);
 }
 
 TEST_CASE("worker pool gives a task a new thread while the others are busy", "[actors]") {
