@@ -131,6 +131,40 @@ TEST_CASE("interactive work never waits behind bulk work", "[runtime]") {
   CHECK(admin.get("/v1/jobs/" + bulk.back())["status"] == "queued");  // the ocr lane is full
 }
 
+TEST_CASE("lane statistics show what waits, what runs and what failed", "[runtime]") {
+  node_process node(runtime_env(unique_namespace("stats"), {{"STUDYFORGE_LANES_OCR_CONCURRENCY", "2"}}));
+  auto admin = make_admin(node.endpoint(), "stats");
+  auto broken = submit_probe(admin, "generate", {{"fail_times", 99}, {"error", "permanent"}});
+  REQUIRE(wait_for_job(admin, broken, 10s)["status"] == "failed");
+  std::vector<std::string> bulk;
+  for (int i = 0; i < 4; ++i) bulk.push_back(submit_probe(admin, "ocr", {{"sleep_ms", 4000}}));
+  wait_until_running(admin, bulk[0]);
+  std::this_thread::sleep_for(1s);  // the waiting ones have aged
+
+  auto lane = [&](const std::string& name) {
+    auto lanes = admin.get("/v1/admin/lanes");
+    for (const auto& l : lanes["lanes"])
+      if (l["lane"] == name) return l;
+    FAIL("no lane " << name);
+    return json();
+  };
+  auto ocr = lane("ocr");
+  INFO(ocr.dump());
+  CHECK(ocr["running_in_db"] == 2);
+  CHECK(ocr["queued_in_db"] == 2);
+  CHECK(ocr["node"]["in_flight"] == 2);
+  CHECK(ocr["oldest_pending_age_s"].get<double>() >= 0.9);
+  CHECK(ocr["failed"] == 0);
+  auto generate = lane("generate");
+  CHECK(generate["failed"] == 1);
+  CHECK(generate["queued_in_db"] == 0);
+  CHECK(generate["running_in_db"] == 0);
+
+  auto metrics = admin.http.request("GET", "/metrics").value().body;
+  CHECK(metrics.find("studyforge_lane_failed_last_hour{lane=\"generate\"} 1\n") != std::string::npos);
+  CHECK(metrics.find("studyforge_node_lane_running{lane=\"ocr\"} 2\n") != std::string::npos);
+}
+
 TEST_CASE("killing a node loses no job and doubles none", "[runtime][slow]") {
   auto ns = unique_namespace("kill");
   auto env = runtime_env(ns, {{"STUDYFORGE_LANES_GENERATE_CONCURRENCY", "4"}});
