@@ -1,10 +1,13 @@
 #include "actors/worker_pool.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace sf::actors {
 
-worker_pool::worker_pool(caf::actor_system& system, int max_idle) : system_(system), max_idle_(std::max(1, max_idle)) {}
+worker_pool::worker_pool(caf::actor_system& system, int max_idle, std::string name)
+    : system_(system), max_idle_(std::max(1, max_idle)), name_(name.substr(0, 15)) {}
 
 worker_pool::~worker_pool() {
   {
@@ -38,6 +41,7 @@ void worker_pool::submit(task t) {
 }
 
 void worker_pool::serve() {
+  pthread_setname_np(pthread_self(), name_.c_str());
   caf::scoped_actor self{system_};
   std::unique_lock lock(mu_);
   for (;;) {

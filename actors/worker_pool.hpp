@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -22,8 +23,9 @@ class worker_pool {
  public:
   using task = std::function<void(caf::blocking_actor*)>;
 
-  // At most `max_idle` threads wait for work; more exit once their task is done.
-  worker_pool(caf::actor_system& system, int max_idle);
+  // At most `max_idle` threads wait for work; more exit once their task is done. Threads are
+  // named `name` (at most 15 characters show), so `top -H` tells a lane's threads apart.
+  worker_pool(caf::actor_system& system, int max_idle, std::string name = "sf.worker");
   ~worker_pool();  // waits for the tasks under way
   worker_pool(const worker_pool&) = delete;
   worker_pool& operator=(const worker_pool&) = delete;
@@ -35,6 +37,7 @@ class worker_pool {
 
   caf::actor_system& system_;
   const int max_idle_;
+  const std::string name_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<task> tasks_;

@@ -2,6 +2,8 @@
 // next one, and the pool waits for its tasks when it goes.
 #include <catch2/catch.hpp>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -99,4 +101,17 @@ TEST_CASE("worker pool threads talk to actors through their own scoped actor", "
   });
   CHECK(answer.get_future().get() == 42);
   caf::anon_send_exit(doubler, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("worker pool threads carry the pool's name", "[actors]") {
+  caf::actor_system_config cfg;
+  caf::actor_system system{cfg};
+  worker_pool pool(system, 1, "sf.ocr");
+  std::promise<std::string> name;
+  pool.submit([&](caf::blocking_actor*) {
+    char buf[16] = {};
+    pthread_getname_np(pthread_self(), buf, sizeof buf);
+    name.set_value(buf);
+  });
+  CHECK(name.get_future().get() == "sf.ocr");
 }
