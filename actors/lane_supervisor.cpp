@@ -122,6 +122,20 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
 
   st->fetcher = self->spawn<caf::linked>(fetcher, st->args.consumer, caf::actor_cast<caf::actor>(self));
 
+  // Once draining, the lane ends with its last job. Returns whether it ended: a handler
+  // must return at once, since quit() replaces the handlers.
+  auto ended_draining = [=] {
+    if (!st->draining || !st->jobs.empty()) return false;
+    self->quit();
+    return true;
+  };
+
+  // A message whose job will not run here now: delivered again after `delay`.
+  auto hand_back = [=](const std::string& id, std::chrono::milliseconds delay) {
+    st->jobs[id].msg->nak(delay);
+    st->jobs.erase(id);
+  };
+
   auto want_more = [=] {
     int free = st->capacity - static_cast<int>(st->jobs.size());
     if (st->draining || st->fetching || free <= 0) return;
@@ -173,10 +187,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
                                   caf::actor_cast<caf::actor>(self)));
     } catch (const std::exception& e) {
       log->error("lane {}: cannot claim a batch: {}", st->args.lane, e.what());
-      for (const auto& id : claim) {
-        st->jobs[id].msg->nak(std::chrono::milliseconds(1000));
-        st->jobs.erase(id);
-      }
+      for (const auto& id : claim) hand_back(id, std::chrono::milliseconds(1000));
     }
   };
 
@@ -208,11 +219,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
       st->jobs.erase(it);
       break;
     }
-    if (st->draining && st->jobs.empty()) {
-      self->quit();  // replaces this handler: nothing of it may run after
-      return;
-    }
-    want_more();
+    if (!ended_draining()) want_more();
   });
 
   self->delayed_send(self, std::chrono::milliseconds(cfg.heartbeat_ms), tick_atom::value);
@@ -261,7 +268,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
             continue;
           }
           r.msg->in_progress();
-          if (is_uuid(id)) ids.push_back(id);  // a sweep is no job row
+          if (is_uuid(id)) ids.push_back(id);  // a sweep, or a message naming no job, has no row
           if (age > std::chrono::seconds(k.hard_limit_s)) {
             // Past the hard limit: give up on the actor; its late commit finds the job ended.
             r.reported = true;
@@ -275,8 +282,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
         for (const auto& id : unclaimed) {
           // Delivered again later; a row the claim did take goes stale and is taken over.
           log->warn("lane {}: the claim of job {} did not answer in time", st->args.lane, id);
-          st->jobs[id].msg->nak(std::chrono::milliseconds(1000));
-          st->jobs.erase(id);
+          hand_back(id, std::chrono::milliseconds(1000));
           ++st->counters.retried;
         }
         if (!ids.empty()) {
@@ -289,10 +295,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
             log->warn("lane {}: heartbeat not recorded: {}", st->args.lane, e.what());
           }
         }
-        if (st->draining && st->jobs.empty()) {
-          self->quit();
-          return;
-        }
+        if (ended_draining()) return;
         if (!unclaimed.empty()) want_more();
         self->delayed_send(self, std::chrono::milliseconds(cfg.heartbeat_ms), tick_atom::value);
       },
@@ -305,10 +308,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
       [=](drain_atom, int grace_ms) {
         st->draining = true;
         self->send(st->fetcher, drain_atom::value);
-        if (st->jobs.empty()) {
-          self->quit();
-          return;
-        }
+        if (ended_draining()) return;
         self->delayed_send(self, std::chrono::milliseconds(grace_ms), drain_atom::value);
       },
       [=](drain_atom) {

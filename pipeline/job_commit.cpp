@@ -169,19 +169,18 @@ result<std::vector<begin_result>> begin_jobs(services& s, const std::string& lan
     // up only for the others. Job rows are locked before course rows, as every job
     // transaction does, and courses in id order.
     auto started = storage::start_jobs(tx, ids, s.cfg.node_id, stale_after_ms);
-    std::vector<std::size_t> started_at;
+    std::sort(started.begin(), started.end(),
+              [](const auto& a, const auto& b) { return a.course_id.value_or("") < b.course_id.value_or(""); });
+    std::vector<std::size_t> place;  // of each started job in the batch
     for (const auto& job : started) {
-      started_at.push_back(slot.at(job.id));
+      place.push_back(slot.at(job.id));
       slot.erase(job.id);
     }
     for (const auto& [id, i] : slot) out[i] = why_not_started(tx, j, id, stale_after_ms);
-    for (std::size_t k = 0; k < started.size(); ++k)
-      out[started_at[k]] = {begin_result::action::run, std::move(started[k]), ""};
-    std::vector<std::size_t> order = started_at;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return out[a].job.course_id.value_or("") < out[b].job.course_id.value_or("");
-    });
-    for (auto i : order) announce_start(tx, j, s, out[i].job);
+    for (std::size_t k = 0; k < started.size(); ++k) {
+      announce_start(tx, j, s, started[k]);
+      out[place[k]] = {begin_result::action::run, std::move(started[k]), ""};
+    }
     return success();
   });
   if (!r) return r.error();

@@ -161,6 +161,8 @@ void mark_published(pqxx::transaction_base& tx, const std::string& id) {
   tx.exec_params("update jobs set published_at = now() where id = $1::uuid", id);
 }
 
+// Each arm of the filter matches one partial index (waiting, running, failed), so the rows
+// come from a BitmapOr of the three, not from a scan of every job ever run.
 std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx, const std::string& cluster) {
   std::vector<lane_db_stats> out;
   for (const auto& r : tx.exec_params(
