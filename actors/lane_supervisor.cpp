@@ -116,7 +116,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
   st->capacity = cfg.lane(st->args.lane).concurrency;
   st->counters.lane = st->args.lane;
   st->counters.capacity = st->capacity;
-  st->pool = std::make_shared<worker_pool>(self->system(), st->capacity, "sf." + st->args.lane);
+  st->pool = std::make_shared<worker_pool>(self->system(), st->capacity, "sf." + st->args.lane, cfg.lane(st->args.lane).nice);
   const int stale_after_ms = 2 * cfg.heartbeat_ms;
   auto log = spdlog::default_logger();
 

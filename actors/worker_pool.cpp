@@ -1,13 +1,16 @@
 #include "actors/worker_pool.hpp"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 
 namespace sf::actors {
 
-worker_pool::worker_pool(caf::actor_system& system, int max_idle, std::string name)
-    : system_(system), max_idle_(std::max(1, max_idle)), name_(name.substr(0, 15)) {}
+worker_pool::worker_pool(caf::actor_system& system, int max_idle, std::string name, int nice)
+    : system_(system), max_idle_(std::max(1, max_idle)), name_(name.substr(0, 15)), nice_(nice) {}
 
 worker_pool::~worker_pool() {
   {
@@ -42,6 +45,13 @@ void worker_pool::submit(task t) {
 
 void worker_pool::serve() {
   pthread_setname_np(pthread_self(), name_.c_str());
+  // Relative to the thread that started it, like nice(1). Raising niceness needs no privilege;
+  // a thread that cannot still does its work.
+  if (nice_ > 0) {
+    auto tid = static_cast<id_t>(::gettid());
+    int target = std::min(19, ::getpriority(PRIO_PROCESS, tid) + nice_);
+    if (::setpriority(PRIO_PROCESS, tid, target) != 0) spdlog::warn("worker thread {}: cannot set niceness {}", name_, target);
+  }
   caf::scoped_actor self{system_};
   std::unique_lock lock(mu_);
   for (;;) {

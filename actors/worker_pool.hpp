@@ -24,8 +24,9 @@ class worker_pool {
   using task = std::function<void(caf::blocking_actor*)>;
 
   // At most `max_idle` threads wait for work; more exit once their task is done. Threads are
-  // named `name` (at most 15 characters show), so `top -H` tells a lane's threads apart.
-  worker_pool(caf::actor_system& system, int max_idle, std::string name = "sf.worker");
+  // named `name` (at most 15 characters show), so `top -H` tells a lane's threads apart, and
+  // run `nice` steps below the thread that made the pool (Linux gives each thread its own).
+  worker_pool(caf::actor_system& system, int max_idle, std::string name = "sf.worker", int nice = 0);
   ~worker_pool();  // waits for the tasks under way
   worker_pool(const worker_pool&) = delete;
   worker_pool& operator=(const worker_pool&) = delete;
@@ -38,6 +39,7 @@ class worker_pool {
   caf::actor_system& system_;
   const int max_idle_;
   const std::string name_;
+  const int nice_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<task> tasks_;

@@ -154,6 +154,11 @@ std::optional<std::string> set_url(std::string& out, const std::string& v, std::
   return "must start with " + list + " (or be empty for a private instance)";
 }
 
+// Bulk lanes run below interactive work unless configured otherwise.
+int default_lane_nice(const std::string& lane) {
+  return lane == "extract" || lane == "ocr" || lane == "generate" ? 5 : 0;
+}
+
 std::vector<field> make_fields() {
   std::vector<field> f{
       {"listen", "host:port the HTTP and WebSocket front end binds", "127.0.0.1:8080", set_listen},
@@ -293,6 +298,15 @@ std::vector<field> make_fields() {
                    auto n = parse_int(v);
                    if (!n || *n < 0 || *n > 256) return "must be an integer from 0 to 256";
                    s.lanes[name].concurrency = static_cast<int>(*n);
+                   return std::nullopt;
+                 }});
+    f.push_back({"lanes." + name + ".nice",
+                 "scheduling niceness (0-19) of the " + name + " lane's threads: higher yields the CPU to others",
+                 std::to_string(default_lane_nice(name)),
+                 [name](settings& s, const std::string& v) -> std::optional<std::string> {
+                   auto n = parse_int(v);
+                   if (!n || *n < 0 || *n > 19) return "must be an integer from 0 to 19";
+                   s.lanes[name].nice = static_cast<int>(*n);
                    return std::nullopt;
                  }});
   }

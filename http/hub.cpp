@@ -34,12 +34,10 @@ void hub::deliver(const std::string& payload) {
   auto seq = j["seq"].get<long long>();
   std::vector<std::vector<std::shared_ptr<event_sink>>> by_shard;
   std::vector<std::shared_ptr<shard_queue>> queues;
-  dispatcher dispatch;
   {
     std::lock_guard lock(mu_);
     auto it = subs_.find(course_id);
     if (it == subs_.end() || !dispatch_) return;
-    dispatch = dispatch_;
     for (const auto& [raw, weak] : it->second) {
       auto sink = weak.lock();
       if (!sink) continue;
@@ -47,7 +45,13 @@ void hub::deliver(const std::string& payload) {
       if (shard >= by_shard.size()) by_shard.resize(shard + 1);
       by_shard[shard].push_back(std::move(sink));
     }
-    while (queues_.size() < by_shard.size()) queues_.push_back(std::make_shared<shard_queue>());
+    while (queues_.size() < by_shard.size()) {
+      auto q = std::make_shared<shard_queue>();
+      q->shard = queues_.size();
+      q->dispatch = dispatch_;
+      q->flushes_per_turn = flushes_per_turn_;
+      queues_.push_back(std::move(q));
+    }
     queues = queues_;
   }
   auto msg = std::make_shared<const std::string>(payload);
@@ -61,21 +65,31 @@ void hub::deliver(const std::string& payload) {
       q.events.push_back({std::move(by_shard[shard]), id, seq, msg});
       post = !std::exchange(q.draining, true);
     }
-    if (post) dispatch(shard, [queue = queues[shard]] { drain(*queue); });
+    if (post) q.dispatch(shard, [queue = queues[shard]] { drain(queue); });
   }
 }
 
-void hub::drain(shard_queue& q) {
+void hub::drain(const std::shared_ptr<shard_queue>& q) {
   std::vector<pending> events;
   {
-    std::lock_guard lock(q.mu);
-    events.swap(q.events);
-    q.draining = false;
+    std::lock_guard lock(q->mu);
+    events.swap(q->events);
   }
   for (const auto& e : events)
-    for (const auto& s : e.sinks) s->on_event(*e.course_id, e.seq, e.msg);
-  for (const auto& e : events)
-    for (const auto& s : e.sinks) s->flush();
+    for (const auto& s : e.sinks)
+      if (s->on_event(*e.course_id, e.seq, e.msg)) q->due.push_back(s);
+  for (std::size_t n = 0; n < q->flushes_per_turn && !q->due.empty(); ++n) {
+    q->due.front()->flush();
+    q->due.pop_front();
+  }
+  {
+    std::lock_guard lock(q->mu);
+    if (q->due.empty() && q->events.empty()) {
+      q->draining = false;
+      return;
+    }
+  }
+  q->dispatch(q->shard, [q] { drain(q); });
 }
 
 std::size_t hub::subscriptions() const {

@@ -3,10 +3,18 @@
 // any node), are parsed once, and handed to subscribers as one shared string.
 //
 // Sessions live on shards (one I/O thread each). Events for a shard wait in its queue, and one
-// closure at a time drains that queue: it hands each event to that shard's subscribers, then
-// tells each subscriber to flush. So the events that piled up while a shard was busy reach a
-// subscriber in one write, instead of one write (and one system call) per event.
+// closure at a time drains that queue: it hands each event to that shard's subscribers, which
+// queue it, and puts each subscriber that now has something to write at the back of the
+// shard's line of subscribers due a flush. Then it flushes a turn's worth from the front of
+// that line and posts itself again, so the shard's other I/O runs in between.
+//
+// A flush writes everything its subscriber has queued: events that arrive while the line is
+// being worked through join the writes of subscribers still waiting in it. So a subscriber is
+// written to at most once per sweep of the line, and an event waits at most about one sweep
+// (writing to 5,000 loopback sockets takes tens of milliseconds here), not for the end of a
+// sweep and then its own.
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,15 +30,19 @@ class event_sink {
   // Sinks of one shard are only ever called on that shard's thread.
   virtual std::size_t shard() const = 0;
   // Called on the sink's shard thread, in the order events arrived from NATS. The sink queues
-  // the event; it need not write it before flush().
-  virtual void on_event(const std::string& course_id, long long seq, const std::shared_ptr<const std::string>& msg) = 0;
-  // After a drain's events: write what on_event queued. Called once per event the sink got in
-  // the drain, so it must be cheap when there is nothing to do.
+  // the event; it need not write it before flush(). Returns true when the sink was not yet due
+  // a flush (the first event since its last one): the hub then calls flush() once, later.
+  virtual bool on_event(const std::string& course_id, long long seq, const std::shared_ptr<const std::string>& msg) = 0;
+  // Write everything on_event queued since the last flush.
   virtual void flush() = 0;
 };
 
 class hub {
  public:
+  // Flushes per turn of a shard's drain: small enough that other I/O on the shard waits at
+  // most a few milliseconds behind a fan-out.
+  explicit hub(std::size_t flushes_per_turn = 128) : flushes_per_turn_(flushes_per_turn) {}
+
   // Runs a closure on the thread of a shard; the I/O server installs one while it runs.
   using dispatcher = std::function<void(std::size_t shard, std::function<void()> fn)>;
   void set_dispatcher(dispatcher d);
@@ -50,12 +62,17 @@ class hub {
     std::shared_ptr<const std::string> msg;
   };
   struct shard_queue {
+    std::size_t shard;
+    dispatcher dispatch;
+    std::size_t flushes_per_turn;
     std::mutex mu;
     std::vector<pending> events;
     bool draining = false;  // a drain is posted or running
+    std::deque<std::shared_ptr<event_sink>> due;  // only touched by the drain, on the shard's thread
   };
-  static void drain(shard_queue& q);
+  static void drain(const std::shared_ptr<shard_queue>& q);
 
+  const std::size_t flushes_per_turn_;
   mutable std::mutex mu_;
   dispatcher dispatch_;
   std::vector<std::shared_ptr<shard_queue>> queues_;  // by shard

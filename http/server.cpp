@@ -22,6 +22,7 @@
 #include <map>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <variant>
 
 #include "http/api.hpp"
@@ -149,14 +150,16 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
   std::size_t shard() const override { return shard_; }
 
   // On this session's own I/O thread: the hub dispatches to its shard. Queued only; the hub's
-  // flush() after the rest of its events writes them all at once.
-  void on_event(const std::string& course_id, long long seq, const std::shared_ptr<const std::string>& msg) override {
+  // flush() writes everything that came meanwhile at once.
+  bool on_event(const std::string& course_id, long long seq, const std::shared_ptr<const std::string>& msg) override {
     corked_ = true;
     on_live(course_id, {seq, msg});
     corked_ = false;
+    return !std::exchange(flush_due_, true);
   }
 
   void flush() override {
+    flush_due_ = false;
     if (!write_in_flight_ && !out_.empty()) do_write();
   }
 
@@ -375,7 +378,8 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
   std::vector<outgoing> writing_;      // in the write under way
   std::vector<net::const_buffer> buffers_;
   bool write_in_flight_ = false;
-  bool corked_ = false;  // inside on_event: the hub's flush() writes
+  bool corked_ = false;     // inside on_event: the hub's flush() writes
+  bool flush_due_ = false;  // the hub has us in line for a flush
   bool closing_ = false;
   bool heard_ = false;
   bool pinged_ = false;

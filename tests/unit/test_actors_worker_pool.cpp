@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -105,15 +107,20 @@ TEST_CASE("worker pool threads talk to actors through their own scoped actor", "
   caf::anon_send_exit(doubler, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("worker pool threads carry the pool's name", "[actors]") {
+TEST_CASE("worker pool threads carry the pool's name and niceness", "[actors]") {
   caf::actor_system_config cfg;
   caf::actor_system system{cfg};
-  worker_pool pool(system, 1, "sf.ocr");
-  std::promise<std::string> name;
+  const int base = ::getpriority(PRIO_PROCESS, 0);
+  worker_pool pool(system, 1, "sf.ocr", 5);
+  std::promise<std::pair<std::string, int>> seen;
   pool.submit([&](caf::blocking_actor*) {
     char buf[16] = {};
     pthread_getname_np(pthread_self(), buf, sizeof buf);
-    name.set_value(buf);
+    seen.set_value({buf, ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()))});
   });
-  CHECK(name.get_future().get() == "sf.ocr");
+  auto [name, nice] = seen.get_future().get();
+  CHECK(name == "sf.ocr");
+  CHECK(nice == std::min(base + 5, 19));
+  // Only the pool's thread yields: the thread that made it keeps its priority.
+  CHECK(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())) == base);
 }

@@ -11,6 +11,10 @@ TEST_CASE("defaults give a local node that works offline") {
   CHECK(s.value().data_dir == "./var");
   CHECK(s.value().database_url.empty());
   CHECK(s.value().lane("ocr").concurrency == 2);
+  // Bulk lanes yield the CPU to interactive work unless told otherwise.
+  CHECK(s.value().lane("ocr").nice == 5);
+  CHECK(s.value().lane("generate").nice == 5);
+  CHECK(s.value().lane("chat").nice == 0);
   CHECK(s.value().job_kind("extract").backoff_s == std::vector<int>{0, 30, 60});
   CHECK_FALSE(s.value().node_id.empty());
 }
@@ -42,6 +46,9 @@ TEST_CASE("a bad value is refused with the name of its key") {
   auto bad_lane = load(R"({"lanes": {"chat": {"concurrency": -1}}})", {});
   REQUIRE_FALSE(bad_lane);
   CHECK(bad_lane.error().message.find("lanes.chat.concurrency") != std::string::npos);
+  auto bad_nice = load(R"({"lanes": {"ocr": {"nice": 20}}})", {});
+  REQUIRE_FALSE(bad_nice);
+  CHECK(bad_nice.error().message.find("lanes.ocr.nice") != std::string::npos);
 
   auto not_json = load("listen = 1", {});
   REQUIRE_FALSE(not_json);

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "http/connection_counter.hpp"
@@ -122,13 +123,17 @@ namespace {
 struct recording_sink : sf::http::event_sink {
   explicit recording_sink(std::size_t s) : shard_(s) {}
   std::size_t shard() const override { return shard_; }
-  void on_event(const std::string&, long long seq, const std::shared_ptr<const std::string>&) override {
+  bool on_event(const std::string&, long long seq, const std::shared_ptr<const std::string>&) override {
     calls.push_back("e" + std::to_string(seq));
+    return !std::exchange(due, true);
   }
   void flush() override {
-    if (calls.empty() || calls.back() != "f") calls.push_back("f");
+    CHECK(due);  // the hub flushes only sinks that asked
+    due = false;
+    calls.push_back("f");
   }
   std::size_t shard_;
+  bool due = false;
   std::vector<std::string> calls;
 };
 
@@ -160,4 +165,45 @@ TEST_CASE("events that pile up for a shard reach its subscribers in one drain, t
 
   hub.deliver("not json");  // ignored, no drain
   CHECK(posted.size() == 4);
+}
+
+TEST_CASE("an event that comes during a fan-out joins the writes of the subscribers still waiting for theirs") {
+  sf::http::hub hub(2);  // two flushes per turn
+  std::vector<std::function<void()>> posted;
+  hub.set_dispatcher([&](std::size_t, std::function<void()> fn) { posted.push_back(std::move(fn)); });
+  std::vector<std::shared_ptr<recording_sink>> sinks;
+  for (int i = 0; i < 5; ++i) {
+    sinks.push_back(std::make_shared<recording_sink>(0));
+    hub.subscribe("c1", sinks.back());
+  }
+  auto run_next = [&] {
+    auto fn = std::move(posted.front());
+    posted.erase(posted.begin());
+    fn();
+  };
+  using calls = std::vector<std::string>;
+
+  hub.deliver(event_payload(1));
+  REQUIRE(posted.size() == 1);
+  run_next();  // first turn: two sinks written, the drain posts itself again for the rest
+  REQUIRE(posted.size() == 1);
+  std::size_t written = 0;
+  for (const auto& s : sinks) written += s->calls == calls{"e1", "f"};
+  CHECK(written == 2);
+
+  hub.deliver(event_payload(2));
+  CHECK(posted.size() == 1);  // the running drain takes it
+  while (!posted.empty()) run_next();
+  // Those still in line got both events in one write; those already written, a second write.
+  std::size_t one_write = 0, two_writes = 0;
+  for (const auto& s : sinks) {
+    one_write += s->calls == calls{"e1", "e2", "f"};
+    two_writes += s->calls == calls{"e1", "f", "e2", "f"};
+  }
+  CHECK(one_write == 3);
+  CHECK(two_writes == 2);
+
+  // Once the line is empty the drain stops; the next event starts a new one.
+  hub.deliver(event_payload(3));
+  CHECK(posted.size() == 1);
 }
