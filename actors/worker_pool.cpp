@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 namespace sf::actors {
 
@@ -49,8 +50,11 @@ void worker_pool::serve() {
   // a thread that cannot still does its work.
   if (nice_ > 0) {
     auto tid = static_cast<id_t>(::gettid());
-    int target = std::min(19, ::getpriority(PRIO_PROCESS, tid) + nice_);
-    if (::setpriority(PRIO_PROCESS, tid, target) != 0) spdlog::warn("worker thread {}: cannot set niceness {}", name_, target);
+    errno = 0;  // -1 is a valid niceness: only errno tells a failure
+    int now = ::getpriority(PRIO_PROCESS, tid);
+    int target = std::min(19, now + nice_);
+    if ((now == -1 && errno != 0) || ::setpriority(PRIO_PROCESS, tid, target) != 0)
+      spdlog::warn("worker thread {}: cannot run {} steps nicer", name_, nice_);
   }
   caf::scoped_actor self{system_};
   std::unique_lock lock(mu_);

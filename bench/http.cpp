@@ -163,8 +163,8 @@ class lean_clients {
         auto& c = conns_[ready[static_cast<std::size_t>(r)].data.u32];
         ssize_t m;
         while ((m = ::read(c.fd, buf.data(), buf.size())) > 0) c.in.append(buf.data(), static_cast<std::size_t>(m));
-        // Arrival is when the read returned, as for the plain-socket floor: not after the
-        // messages read before this one were parsed.
+        // Arrival is when this connection's read returned, as for the plain-socket floor: not
+        // after the messages in that read before it were parsed.
         on_bytes(c, std::chrono::system_clock::now());
       }
       resubscribe_due();
@@ -272,7 +272,9 @@ class lean_clients {
   std::string host_, target_, subscribe_;
   int epoll_;
   std::vector<conn> conns_;
-  std::map<long long, double> sent_ms_;  // event seq -> when it was written (ms since the epoch)
+  // Event seq -> when it was written (ms since the epoch). Seq numbers are per course, and the
+  // clients all subscribe to one.
+  std::map<long long, double> sent_ms_;
 };
 
 json fanout(const options& o) {

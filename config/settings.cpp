@@ -301,7 +301,7 @@ std::vector<field> make_fields() {
                    return std::nullopt;
                  }});
     f.push_back({"lanes." + name + ".nice",
-                 "scheduling niceness (0-19) of the " + name + " lane's threads: higher yields the CPU to others",
+                 "how many steps nicer (0-19) the " + name + " lane's threads run than the node's others",
                  std::to_string(default_lane_nice(name)),
                  [name](settings& s, const std::string& v) -> std::optional<std::string> {
                    auto n = parse_int(v);

@@ -17,9 +17,10 @@ inline constexpr std::array<const char*, 5> lane_names{"chat", "extract", "ocr",
 
 struct lane_settings {
   int concurrency = 2;
-  // Scheduling niceness of the lane's worker threads (0-19). Bulk lanes run a little below the
-  // threads that serve requests and WebSockets, so a CPU-bound OCR or generation job does not
-  // delay what a user is waiting on; they still get all the CPU nobody else wants.
+  // How many steps nicer (0-19) the lane's worker threads run than the node's other threads.
+  // Bulk lanes run a little below the threads that serve requests and WebSockets, so a
+  // CPU-bound OCR or generation job does not delay what a user is waiting on; they still get
+  // all the CPU nobody else wants.
   int nice = 0;
 };
 

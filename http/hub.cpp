@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <utility>
 
 namespace sf::http {
+
+hub::hub(turn t) : turn_{std::max<std::size_t>(1, t.flushes), std::max<std::size_t>(1, t.handouts)} {}
 
 void hub::set_dispatcher(dispatcher d) {
   std::lock_guard lock(mu_);
@@ -49,7 +52,7 @@ void hub::deliver(const std::string& payload) {
       auto q = std::make_shared<shard_queue>();
       q->shard = queues_.size();
       q->dispatch = dispatch_;
-      q->flushes_per_turn = flushes_per_turn_;
+      q->limits = turn_;
       queues_.push_back(std::move(q));
     }
     queues = queues_;
@@ -70,26 +73,42 @@ void hub::deliver(const std::string& payload) {
 }
 
 void hub::drain(const std::shared_ptr<shard_queue>& q) {
-  std::vector<pending> events;
   {
     std::lock_guard lock(q->mu);
-    events.swap(q->events);
+    for (auto& e : q->events) q->backlog.push_back(std::move(e));
+    q->events.clear();
   }
-  for (const auto& e : events)
-    for (const auto& s : e.sinks)
-      if (s->on_event(*e.course_id, e.seq, e.msg)) q->due.push_back(s);
-  for (std::size_t n = 0; n < q->flushes_per_turn && !q->due.empty(); ++n) {
-    q->due.front()->flush();
+  hand_out(*q);
+  for (std::size_t n = 0; n < q->limits.flushes && !q->due.empty(); ++n) {
+    auto sink = std::move(q->due.front());
     q->due.pop_front();
+    q->in_line.erase(sink.get());
+    sink->flush();
   }
   {
     std::lock_guard lock(q->mu);
-    if (q->due.empty() && q->events.empty()) {
+    if (q->due.empty() && q->backlog.empty() && q->events.empty()) {
       q->draining = false;
       return;
     }
   }
   q->dispatch(q->shard, [q] { drain(q); });
+}
+
+// Events go out in the order they came, each to all its sinks before the next, so every sink
+// sees them in order even when a turn ends halfway through one.
+void hub::hand_out(shard_queue& q) {
+  for (std::size_t n = 0; n < q.limits.handouts && !q.backlog.empty();) {
+    auto& e = q.backlog.front();
+    for (; q.handed < e.sinks.size() && n < q.limits.handouts; ++q.handed, ++n) {
+      const auto& sink = e.sinks[q.handed];
+      sink->on_event(*e.course_id, e.seq, e.msg);
+      if (q.in_line.insert(sink.get()).second) q.due.push_back(sink);
+    }
+    if (q.handed < e.sinks.size()) return;
+    q.backlog.pop_front();
+    q.handed = 0;
+  }
 }
 
 std::size_t hub::subscriptions() const {

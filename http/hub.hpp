@@ -3,10 +3,11 @@
 // any node), are parsed once, and handed to subscribers as one shared string.
 //
 // Sessions live on shards (one I/O thread each). Events for a shard wait in its queue, and one
-// closure at a time drains that queue: it hands each event to that shard's subscribers, which
-// queue it, and puts each subscriber that now has something to write at the back of the
+// closure at a time drains that queue: it hands events to that shard's subscribers, which
+// queue them, and puts each subscriber that now has something to write at the back of the
 // shard's line of subscribers due a flush. Then it flushes a turn's worth from the front of
-// that line and posts itself again, so the shard's other I/O runs in between.
+// that line and posts itself again, so the shard's other I/O runs in between. Hand-outs are
+// bounded per turn as well, so a pile of events does not make one long turn either.
 //
 // A flush writes everything its subscriber has queued: events that arrive while the line is
 // being worked through join the writes of subscribers still waiting in it. So a subscriber is
@@ -20,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace sf::http {
@@ -30,18 +32,22 @@ class event_sink {
   // Sinks of one shard are only ever called on that shard's thread.
   virtual std::size_t shard() const = 0;
   // Called on the sink's shard thread, in the order events arrived from NATS. The sink queues
-  // the event; it need not write it before flush(). Returns true when the sink was not yet due
-  // a flush (the first event since its last one): the hub then calls flush() once, later.
-  virtual bool on_event(const std::string& course_id, long long seq, const std::shared_ptr<const std::string>& msg) = 0;
-  // Write everything on_event queued since the last flush.
+  // the event; it need not write it before flush().
+  virtual void on_event(const std::string& course_id, long long seq, const std::shared_ptr<const std::string>& msg) = 0;
+  // Write everything on_event queued. Called once for any number of events since the last time.
   virtual void flush() = 0;
 };
 
 class hub {
  public:
-  // Flushes per turn of a shard's drain: small enough that other I/O on the shard waits at
-  // most a few milliseconds behind a fan-out.
-  explicit hub(std::size_t flushes_per_turn = 128) : flushes_per_turn_(flushes_per_turn) {}
+  // Flushes and event hand-outs per turn of a shard's drain: small enough that other I/O on the
+  // shard waits at most a few milliseconds behind a fan-out.
+  struct turn {
+    std::size_t flushes = 128;
+    std::size_t handouts = 4096;
+  };
+  hub() : hub(turn{}) {}
+  explicit hub(turn t);
 
   // Runs a closure on the thread of a shard; the I/O server installs one while it runs.
   using dispatcher = std::function<void(std::size_t shard, std::function<void()> fn)>;
@@ -64,15 +70,20 @@ class hub {
   struct shard_queue {
     std::size_t shard;
     dispatcher dispatch;
-    std::size_t flushes_per_turn;
+    turn limits;
     std::mutex mu;
-    std::vector<pending> events;
-    bool draining = false;  // a drain is posted or running
-    std::deque<std::shared_ptr<event_sink>> due;  // only touched by the drain, on the shard's thread
+    std::vector<pending> events;  // arrived, not yet taken by the drain
+    bool draining = false;        // a drain is posted or running
+    // Only touched by the drain, on the shard's thread:
+    std::deque<pending> backlog;  // taken, being handed out
+    std::size_t handed = 0;       // sinks of backlog.front() that have it
+    std::deque<std::shared_ptr<event_sink>> due;
+    std::unordered_set<const event_sink*> in_line;  // those in `due`
   };
   static void drain(const std::shared_ptr<shard_queue>& q);
+  static void hand_out(shard_queue& q);
 
-  const std::size_t flushes_per_turn_;
+  const turn turn_;
   mutable std::mutex mu_;
   dispatcher dispatch_;
   std::vector<std::shared_ptr<shard_queue>> queues_;  // by shard

@@ -151,15 +151,13 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
 
   // On this session's own I/O thread: the hub dispatches to its shard. Queued only; the hub's
   // flush() writes everything that came meanwhile at once.
-  bool on_event(const std::string& course_id, long long seq, const std::shared_ptr<const std::string>& msg) override {
+  void on_event(const std::string& course_id, long long seq, const std::shared_ptr<const std::string>& msg) override {
     corked_ = true;
     on_live(course_id, {seq, msg});
     corked_ = false;
-    return !std::exchange(flush_due_, true);
   }
 
   void flush() override {
-    flush_due_ = false;
     if (!write_in_flight_ && !out_.empty()) do_write();
   }
 
@@ -378,8 +376,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
   std::vector<outgoing> writing_;      // in the write under way
   std::vector<net::const_buffer> buffers_;
   bool write_in_flight_ = false;
-  bool corked_ = false;     // inside on_event: the hub's flush() writes
-  bool flush_due_ = false;  // the hub has us in line for a flush
+  bool corked_ = false;  // inside on_event: the hub's flush() writes
   bool closing_ = false;
   bool heard_ = false;
   bool pinged_ = false;
@@ -691,8 +688,8 @@ struct server::impl {
   }
   server_options opts;
   hub& events;
-  // Shared with the hub's dispatcher: a NATS thread that is still delivering when the server
-  // stops posts to a stopped context, never to a freed one.
+  // Held weakly by the hub's dispatcher: a NATS thread still delivering when the server stops
+  // posts to a stopped context or finds it gone, never to a freed one.
   std::vector<std::shared_ptr<net::io_context>> shards;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   std::shared_ptr<shared_state> sh;
@@ -711,8 +708,11 @@ result<std::uint16_t> server::start() {
   if (ec) return failure(errc::invalid_value, "listen: '" + p_->opts.host + "' is not an IP address");
   p_->lst = std::make_shared<listener>(p_->shard_list(), p_->sh);
   BOOST_OUTCOME_TRY(port, p_->lst->open(tcp::endpoint(address, p_->opts.port)));
-  p_->events.set_dispatcher([shards = p_->shards](std::size_t shard, std::function<void()> fn) {
-    net::post(*shards.at(shard), std::move(fn));
+  // Weak: a shard's queued drain holds its hub queue, which holds this dispatcher; a strong
+  // reference would keep every stopped shard (and its sessions) alive.
+  std::vector<std::weak_ptr<net::io_context>> shards(p_->shards.begin(), p_->shards.end());
+  p_->events.set_dispatcher([shards = std::move(shards)](std::size_t shard, std::function<void()> fn) {
+    if (auto ioc = shards.at(shard).lock()) net::post(*ioc, std::move(fn));
   });
   p_->lst->run();
   for (auto& s : p_->shards) p_->threads.emplace_back([ioc = s.get()] { ioc->run(); });

@@ -123,17 +123,11 @@ namespace {
 struct recording_sink : sf::http::event_sink {
   explicit recording_sink(std::size_t s) : shard_(s) {}
   std::size_t shard() const override { return shard_; }
-  bool on_event(const std::string&, long long seq, const std::shared_ptr<const std::string>&) override {
+  void on_event(const std::string&, long long seq, const std::shared_ptr<const std::string>&) override {
     calls.push_back("e" + std::to_string(seq));
-    return !std::exchange(due, true);
   }
-  void flush() override {
-    CHECK(due);  // the hub flushes only sinks that asked
-    due = false;
-    calls.push_back("f");
-  }
+  void flush() override { calls.push_back("f"); }
   std::size_t shard_;
-  bool due = false;
   std::vector<std::string> calls;
 };
 
@@ -167,43 +161,91 @@ TEST_CASE("events that pile up for a shard reach its subscribers in one drain, t
   CHECK(posted.size() == 4);
 }
 
-TEST_CASE("an event that comes during a fan-out joins the writes of the subscribers still waiting for theirs") {
-  sf::http::hub hub(2);  // two flushes per turn
-  std::vector<std::function<void()>> posted;
-  hub.set_dispatcher([&](std::size_t, std::function<void()> fn) { posted.push_back(std::move(fn)); });
-  std::vector<std::shared_ptr<recording_sink>> sinks;
-  for (int i = 0; i < 5; ++i) {
-    sinks.push_back(std::make_shared<recording_sink>(0));
-    hub.subscribe("c1", sinks.back());
+// A hub whose drains run when the test says, one turn at a time.
+struct stepped_hub {
+  explicit stepped_hub(sf::http::hub::turn t, int sinks) : hub(t) {
+    hub.set_dispatcher([this](std::size_t, std::function<void()> fn) { posted.push_back(std::move(fn)); });
+    for (int i = 0; i < sinks; ++i) {
+      this->sinks.push_back(std::make_shared<recording_sink>(0));
+      hub.subscribe("c1", this->sinks.back());
+    }
   }
-  auto run_next = [&] {
+  void run_turn() {
+    REQUIRE(posted.size() == 1);  // one drain at a time per shard
     auto fn = std::move(posted.front());
-    posted.erase(posted.begin());
+    posted.clear();
     fn();
-  };
-  using calls = std::vector<std::string>;
-
-  hub.deliver(event_payload(1));
-  REQUIRE(posted.size() == 1);
-  run_next();  // first turn: two sinks written, the drain posts itself again for the rest
-  REQUIRE(posted.size() == 1);
-  std::size_t written = 0;
-  for (const auto& s : sinks) written += s->calls == calls{"e1", "f"};
-  CHECK(written == 2);
-
-  hub.deliver(event_payload(2));
-  CHECK(posted.size() == 1);  // the running drain takes it
-  while (!posted.empty()) run_next();
-  // Those still in line got both events in one write; those already written, a second write.
-  std::size_t one_write = 0, two_writes = 0;
-  for (const auto& s : sinks) {
-    one_write += s->calls == calls{"e1", "e2", "f"};
-    two_writes += s->calls == calls{"e1", "f", "e2", "f"};
   }
-  CHECK(one_write == 3);
-  CHECK(two_writes == 2);
+  void run_all() {
+    while (!posted.empty()) run_turn();
+  }
+  std::size_t sinks_with(const std::vector<std::string>& calls) const {
+    std::size_t n = 0;
+    for (const auto& s : sinks) n += s->calls == calls;
+    return n;
+  }
+  sf::http::hub hub;
+  std::vector<std::function<void()>> posted;
+  std::vector<std::shared_ptr<recording_sink>> sinks;
+};
+
+using calls = std::vector<std::string>;
+
+TEST_CASE("an event that comes during a fan-out joins the writes of the subscribers still waiting for theirs") {
+  stepped_hub h({2, 4096}, 5);  // two flushes per turn
+  h.hub.deliver(event_payload(1));
+  h.run_turn();  // two sinks written; the drain posts itself again for the rest
+  CHECK(h.sinks_with({"e1", "f"}) == 2);
+
+  h.hub.deliver(event_payload(2));
+  CHECK(h.posted.size() == 1);  // the running drain takes it
+  h.run_all();
+  // Those still in line got both events in one write; those already written, a second write.
+  CHECK(h.sinks_with({"e1", "e2", "f"}) == 3);
+  CHECK(h.sinks_with({"e1", "f", "e2", "f"}) == 2);
 
   // Once the line is empty the drain stops; the next event starts a new one.
-  hub.deliver(event_payload(3));
-  CHECK(posted.size() == 1);
+  h.hub.deliver(event_payload(3));
+  CHECK(h.posted.size() == 1);
+}
+
+TEST_CASE("an event that comes during the last turn of a fan-out still goes out") {
+  stepped_hub h({3, 4096}, 2);  // one turn writes to all three
+  // During the turn that empties the line, the next event arrives from NATS.
+  struct arriving_sink : recording_sink {
+    using recording_sink::recording_sink;
+    void flush() override {
+      recording_sink::flush();
+      if (std::exchange(hook, nullptr) != nullptr) arrive();
+    }
+    std::function<void()> arrive;
+    void* hook = this;
+  };
+  auto last = std::make_shared<arriving_sink>(0);
+  last->arrive = [&] { h.hub.deliver(event_payload(2)); };
+  h.hub.subscribe("c1", last);
+  h.hub.deliver(event_payload(1));
+  h.run_turn();
+  CHECK(h.posted.size() == 1);  // the drain goes on rather than stopping with event 2 queued
+  h.run_all();
+  CHECK(h.sinks_with({"e1", "f", "e2", "f"}) == 2);
+  CHECK(last->calls == calls{"e1", "f", "e2", "f"});
+}
+
+TEST_CASE("a pile of events is handed out a bounded number per turn, in order for every subscriber") {
+  stepped_hub h({100, 5}, 3);  // five hand-outs per turn
+  for (long long seq = 1; seq <= 4; ++seq) h.hub.deliver(event_payload(seq));
+  h.run_turn();
+  std::size_t handed = 0;
+  for (const auto& s : h.sinks)
+    for (const auto& c : s->calls) handed += c[0] == 'e';
+  CHECK(handed == 5);  // 12 in all: the rest wait for later turns
+  h.run_all();
+  for (const auto& s : h.sinks) {
+    std::vector<std::string> events;
+    for (const auto& c : s->calls)
+      if (c[0] == 'e') events.push_back(c);
+    CHECK(events == calls{"e1", "e2", "e3", "e4"});
+    CHECK(s->calls.back() == "f");
+  }
 }
