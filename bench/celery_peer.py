@@ -104,8 +104,18 @@ def main():
     ap.add_argument("--late-jobs", type=int, default=1000)
     ap.add_argument("--rate", type=int, default=200)
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--throughput-only", action="store_true", help="only the default setting's throughput")
     args = ap.parse_args()
     out = {}
+    if args.throughput_only:
+        worker = start_worker(False)
+        try:
+            out["default"] = throughput(args.jobs, 300)
+        finally:
+            worker.terminate()
+            worker.wait()
+        print(json.dumps(out, indent=2))
+        return
     worker = start_worker(False)
     try:
         out["default"] = throughput(args.jobs, 300)

@@ -3,11 +3,13 @@
 //
 //   bench_jobs --server http://127.0.0.1:PORT --token T --database URL [--jobs 10000]
 //              [--clients 16] [--rate 200] [--seconds 10] [--peer peer.json]
-//              [--node-pid PID] [--nats-pid PID]
+//              [--node-pid PID] [--nats-pid PID] [--throughput-only 1]
 //
 // Prints: throughput (jobs/s) for --jobs jobs, with the CPU time per job of the node,
 // nats-server and PostgreSQL over that run; submit latency p50/p99 and enqueue-to-start
 // latency p50/p99 at a fixed modest rate; and the ratio to the peer's figures when given.
+// --throughput-only 1 prints just the throughput: bench/run_jobs.sh runs extra rounds of it,
+// alternating with the peer's, so a machine that slows down meanwhile slows both sides.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -34,6 +36,7 @@ struct options {
   std::string token, database, peer;
   int jobs = 10000, clients = 16, rate = 200, seconds = 10;
   int node_pid = 0, nats_pid = 0, postgres_pid = 0;  // whose CPU time per job to report
+  bool throughput_only = false;  // an extra round of the throughput run, between the peer's
 };
 
 // CPU seconds so far of the node, nats-server, and PostgreSQL with its backends.
@@ -159,6 +162,7 @@ options parse(int argc, char** argv) {
     else if (k == "--seconds") o.seconds = std::stoi(v);
     else if (k == "--node-pid") o.node_pid = std::stoi(v);
     else if (k == "--nats-pid") o.nats_pid = std::stoi(v);
+    else if (k == "--throughput-only") o.throughput_only = v == "1";
   }
   return o;
 }
@@ -170,6 +174,10 @@ int main(int argc, char** argv) {
   pqxx::connection db{o.database};
   // This connection's backend is a child of the postmaster, whose tree is PostgreSQL's CPU.
   o.postgres_pid = proc_stats::parent_of(static_cast<int>(pqxx::nontransaction(db).exec("select pg_backend_pid()")[0][0].as<long>()));
+  if (o.throughput_only) {
+    std::printf("%s\n", json{{"studyforge", {{"throughput", throughput(o, db)}}}}.dump(2).c_str());
+    return 0;
+  }
   json out{{"studyforge", {{"throughput", throughput(o, db)}, {"fixed_rate", fixed_rate(o, db)}}}};
   if (!o.peer.empty()) {
     std::ifstream in(o.peer);

@@ -31,5 +31,16 @@ if [ -z "${SKIP_PEER:-}" ]; then  # SKIP_PEER=1: only our side, for quick iterat
   peer=(--peer "$work/celery.json")
 fi
 
-build/bin/bench_jobs --server "http://127.0.0.1:$port" --token "$token" --database "$STUDYFORGE_DATABASE_URL" \
-  --jobs "${JOBS:-10000}" --node-pid "$node_pid" --nats-pid "$(cat "$work/nats/nats.pid")" "${peer[@]}"
+ours=(build/bin/bench_jobs --server "http://127.0.0.1:$port" --token "$token" --database "$STUDYFORGE_DATABASE_URL"
+  --jobs "${JOBS:-10000}" --node-pid "$node_pid" --nats-pid "$(cat "$work/nats/nats.pid")")
+"${ours[@]}" "${peer[@]}" >"$work/round1.json"
+if [ -z "${SKIP_PEER:-}" ]; then
+  # More throughput rounds, ours and Celery's in turn: this machine's speed drifts by 20 % and
+  # more within minutes, and a drift between the two sides of one round moves its ratio.
+  for ((r = 2; r <= ${ROUNDS:-3}; r++)); do
+    /usr/bin/python3 bench/celery_peer.py --redis redis://127.0.0.1:6399/0 --jobs "${JOBS:-10000}" --throughput-only \
+      >"$work/celery$r.json"
+    "${ours[@]}" --throughput-only 1 >"$work/round$r.json"
+  done
+fi
+/usr/bin/python3 bench/rounds.py "$work" "${ROUNDS:-3}"
