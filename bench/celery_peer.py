@@ -6,6 +6,7 @@ Runs a worker with 2 processes for each setting, prints JSON with jobs/s and enq
 latency. Debian packages: python3-celery, python3-redis, redis-server.
 """
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -96,8 +97,17 @@ def fixed_rate(rate, seconds):
     return {"rate_per_s": rate, "jobs": n, "enqueue_to_start_p50_ms": pct(0.5), "enqueue_to_start_p99_ms": pct(0.99)}
 
 
+@contextlib.contextmanager
+def worker(acks_late):
+    w = start_worker(acks_late)
+    try:
+        yield w
+    finally:
+        w.terminate()
+        w.wait()
+
+
 def main():
-    global BROKER
     ap = argparse.ArgumentParser()
     ap.add_argument("--redis", default=BROKER)
     ap.add_argument("--jobs", type=int, default=10000)
@@ -106,30 +116,18 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--throughput-only", action="store_true", help="only the default setting's throughput")
     args = ap.parse_args()
+    if args.redis != BROKER:
+        # The app and the store are set up at import, from PEER_BROKER: start again with it.
+        os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, PEER_BROKER=args.redis))
     out = {}
-    if args.throughput_only:
-        worker = start_worker(False)
-        try:
-            out["default"] = throughput(args.jobs, 300)
-        finally:
-            worker.terminate()
-            worker.wait()
-        print(json.dumps(out, indent=2))
-        return
-    worker = start_worker(False)
-    try:
+    with worker(acks_late=False):
         out["default"] = throughput(args.jobs, 300)
-        out["fixed_rate"] = fixed_rate(args.rate, args.seconds)
-    finally:
-        worker.terminate()
-        worker.wait()
-    worker = start_worker(True)
-    try:
-        # Late acks with prefetch 1 (what long jobs need) is slow: bounded in count and time.
-        out["acks_late_prefetch1"] = throughput(args.late_jobs, 120)
-    finally:
-        worker.terminate()
-        worker.wait()
+        if not args.throughput_only:
+            out["fixed_rate"] = fixed_rate(args.rate, args.seconds)
+    if not args.throughput_only:
+        with worker(acks_late=True):
+            # Late acks with prefetch 1 (what long jobs need) is slow: bounded in count and time.
+            out["acks_late_prefetch1"] = throughput(args.late_jobs, 120)
     print(json.dumps(out, indent=2))
 
 
