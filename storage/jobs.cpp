@@ -87,12 +87,7 @@ std::vector<job_record> start_jobs(pqxx::transaction_base& tx, const std::vector
                   "where id = any($1::uuid[]) and not cancel_requested and (status in ('queued', 'retrying') or "
                   "(status = 'running' and attempt < max_attempts and heartbeat_at < "
                   "now() - make_interval(secs => $3::float8 / 1000))) returning ") + job_columns;
-  // The planner's generic estimate for `= any($1)` assumes ten ids, so for the one or two of a
-  // typical batch it keeps making custom plans, and planning this statement costs more than
-  // running it (0.3 ms or more per call). The generic plan reads the primary key just the same.
-  // The setting lasts for the rest of the transaction, whose statements (job transactions, in
-  // the lane's group commit) all look rows up by key.
-  tx.exec("set local plan_cache_mode = force_generic_plan");
+  // Runs with its generic plan (the pool sets plan_cache_mode): it reads the primary key.
   std::vector<job_record> out;
   for (const auto& r : detail::exec_prepared(tx, "start_jobs", sql, detail::pg_array(ids), node_id, stale_after_ms))
     out.push_back(read_job(r));
