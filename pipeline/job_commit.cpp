@@ -132,14 +132,12 @@ begin_result why_not_started(pqxx::work& tx, journal& j, const std::string& job_
 
 // A claimed job's start: the course moves to processing for text work, and the start is logged.
 void announce_start(pqxx::transaction_base& tx, journal& j, const services& s, const storage::job_record& started) {
-  int course_progress = 0;
-  if (started.course_id) {
-    auto course = lock_course(tx, started);
-    course_progress = course.progress;
-    if ((started.kind == "extract" || started.kind == "ocr") && course.status != "processing") {
-      move_course(tx, j, course, {"processing", 0, std::string("extracting"), std::nullopt, std::nullopt}, started.id);
-      course_progress = 0;
-    }
+  if (!started.course_id) return;  // start_jobs logged it
+  auto course = lock_course(tx, started);
+  int course_progress = course.progress;
+  if ((started.kind == "extract" || started.kind == "ocr") && course.status != "processing") {
+    move_course(tx, j, course, {"processing", 0, std::string("extracting"), std::nullopt, std::nullopt}, started.id);
+    course_progress = 0;
   }
   log_job(j, started, "running", 0, course_progress,
           started.current_step.value_or(started.kind) + " (attempt " + std::to_string(started.attempt) + ")",
@@ -209,10 +207,10 @@ result<bool> record_progress(services& s, const storage::job_record& job, int pr
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect) {
   return in_transaction(s, job.lane, [&](pqxx::work& tx, journal& j) -> result<void> {
     // Cancelled, timed out or taken over by another node meanwhile: this attempt's result is void.
-    auto fin = storage::finish_attempt(tx, job.id, job.attempt, "succeeded", std::nullopt);
-    if (!fin) return success();
+    auto fin = storage::finish_attempt(tx, job.id, job.attempt, s.cfg.node_id, "succeeded", std::nullopt);
+    if (!fin || !job.course_id) return success();  // a job without a course: finish_attempt logged it
     nlohmann::json detail{{"attempt", job.attempt}, {"node", s.cfg.node_id}, {"duration_ms", fin->duration_ms}};
-    if (std::holds_alternative<nothing_to_store>(effect) || !job.course_id) {
+    if (std::holds_alternative<nothing_to_store>(effect)) {
       log_job(j, job, "succeeded", 100, 0, job.kind + ": done", detail);
       return success();
     }
@@ -264,14 +262,11 @@ result<void> commit_failure(services& s, const storage::job_record& job, const e
   return in_transaction(s, job.lane, [&](pqxx::work& tx, journal& j) -> result<void> {
     std::string message = std::string(to_string(e.code)) + ": " + e.message;
     std::string status = final_attempt ? "failed" : "retrying";
-    auto fin = storage::finish_attempt(tx, job.id, job.attempt, status, message, retry_delay_ms);
-    if (!fin) return success();  // no longer running this attempt: someone else settled it
+    auto fin = storage::finish_attempt(tx, job.id, job.attempt, s.cfg.node_id, status, message, retry_delay_ms);
+    // No longer running this attempt (someone else settled it), or without a course (logged).
+    if (!fin || !job.course_id) return success();
     nlohmann::json detail{{"attempt", job.attempt}, {"node", s.cfg.node_id}, {"duration_ms", fin->duration_ms}, {"error", message}};
     std::string step = "attempt " + std::to_string(job.attempt) + " of " + std::to_string(job.max_attempts) + ": " + message;
-    if (!job.course_id) {
-      log_job(j, job, status, fin->progress, 0, step, detail);
-      return success();
-    }
     auto course = lock_course(tx, job);
     log_job(j, job, status, fin->progress, course.progress, step, detail);
     if (!final_attempt) return success();

@@ -79,14 +79,19 @@ std::vector<job_record> list_jobs(pqxx::transaction_base& tx, const std::string&
 std::vector<job_record> start_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
                                    const std::string& node_id, int stale_after_ms) {
   static const std::string sql =  // built once: this runs for every batch of jobs
-      std::string("update jobs set status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()), "
+      std::string("with started as (update jobs set status = 'running', attempt = attempt + 1, "
+                  "started_at = coalesce(started_at, now()), "
                   "attempt_started_at = now(), node_id = $2, heartbeat_at = now(), progress = 0, error = null, "
                   "due_at = null, current_step = case kind when 'extract' then 'extracting text' "
                   "when 'ocr' then 'reading scanned pages' when 'generate' then coalesce((select 'writing ' || m.type "
                   "from materials m where m.id = jobs.material_id), kind) else kind end "
                   "where id = any($1::uuid[]) and not cancel_requested and (status in ('queued', 'retrying') or "
                   "(status = 'running' and attempt < max_attempts and heartbeat_at < "
-                  "now() - make_interval(secs => $3::float8 / 1000))) returning ") + job_columns;
+                  "now() - make_interval(secs => $3::float8 / 1000))) returning *), "
+                  "logged as (insert into job_events (job_id, kind, status, detail) "
+                  "select id, kind, 'running', jsonb_build_object('attempt', attempt, 'node', $2::text) "
+                  "from started where course_id is null) "
+                  "select ") + job_columns + " from started";
   // Runs with its generic plan (the pool sets plan_cache_mode): it reads the primary key.
   std::vector<job_record> out;
   for (const auto& r : detail::exec_prepared(tx, "start_jobs", sql, detail::pg_array(ids), node_id, stale_after_ms))
@@ -180,17 +185,24 @@ std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx, const std::str
 }
 
 std::optional<finished_attempt> finish_attempt(pqxx::transaction_base& tx, const std::string& id, int attempt,
-                                               const std::string& status, const std::optional<std::string>& error,
-                                               int due_in_ms) {
+                                               const std::string& node_id, const std::string& status,
+                                               const std::optional<std::string>& error, int due_in_ms) {
   bool terminal = status == "succeeded" || status == "failed" || status == "cancelled";
   auto res = detail::exec_prepared(tx, "finish_attempt",
-      "update jobs set status = $3, error = $4, progress = case when $3 = 'succeeded' then 100 else progress end, "
+      "with ended as (update jobs set status = $3, error = $4, "
+      "progress = case when $3 = 'succeeded' then 100 else progress end, "
       "completed_at = case when $5 then now() else completed_at end, "
       "due_at = case when $3 = 'retrying' then now() + make_interval(secs => $6::float8 / 1000) else null end, "
       "published_at = case when $3 = 'retrying' then now() else published_at end "
       "where id = $1::uuid and status = 'running' and attempt = $2 "
-      "returning coalesce((extract(epoch from now() - attempt_started_at) * 1000)::bigint, 0), progress",
-      id, attempt, status, error, terminal, due_in_ms);
+      "returning id, kind, course_id, attempt, status, progress, "
+      "coalesce((extract(epoch from now() - attempt_started_at) * 1000)::bigint, 0) as duration_ms), "
+      "logged as (insert into job_events (job_id, kind, status, detail) "
+      "select id, kind, status, jsonb_build_object('attempt', attempt, 'node', $7::text, 'duration_ms', duration_ms) "
+      "|| case when $4::text is null then '{}'::jsonb else jsonb_build_object('error', $4::text) end "
+      "from ended where course_id is null) "
+      "select duration_ms, progress from ended",
+      id, attempt, status, error, terminal, due_in_ms, node_id);
   if (res.empty()) return std::nullopt;
   return finished_attempt{res[0][0].as<long long>(), res[0][1].as<int>()};
 }

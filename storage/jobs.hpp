@@ -63,15 +63,16 @@ std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx, const std::str
 void heartbeat_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids);
 
 // Ends attempt `attempt` of a running job (status succeeded, failed or retrying) in one
-// statement; nullopt when the job is no longer running that attempt (cancelled, timed out or
-// taken over meanwhile).
+// statement, which also logs the end (attempt, node, duration, error) of a job without a
+// course, as start_jobs does its start; nullopt when the job is no longer running that attempt
+// (cancelled, timed out or taken over meanwhile).
 struct finished_attempt {
   long long duration_ms = 0;
   int progress = 0;
 };
 std::optional<finished_attempt> finish_attempt(pqxx::transaction_base& tx, const std::string& id, int attempt,
-                                               const std::string& status, const std::optional<std::string>& error,
-                                               int due_in_ms = 0);
+                                               const std::string& node_id, const std::string& status,
+                                               const std::optional<std::string>& error, int due_in_ms = 0);
 bool cancel_requested(pqxx::transaction_base& tx, const std::string& id);
 void request_cancel(pqxx::transaction_base& tx, const std::string& id);
 // failed -> queued with a fresh set of attempts.

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <pqxx/pqxx>
 #include <set>
 #include <thread>
 
+#include "storage/courses.hpp"
 #include "storage/events.hpp"
 #include "storage/jobs.hpp"
 #include "storage/users.hpp"
@@ -32,10 +34,11 @@ struct job_store_setup {
   std::string cluster = unique("job-store-test-");
   std::string owner = new_owner(conn);
 
-  std::string new_job() {
+  std::string new_job(std::optional<std::string> course_id = std::nullopt) {
     pqxx::work tx(conn);
     sf::storage::new_job j;
     j.owner_id = owner;
+    j.course_id = std::move(course_id);
     j.kind = "probe";
     j.lane = "generate";
     j.cluster = cluster;
@@ -94,6 +97,43 @@ TEST_CASE_METHOD(job_store_setup, "a batch claim starts exactly the startable jo
     CHECK(sf::storage::find_job(check, done)->status == "succeeded");
     CHECK(sf::storage::find_job(check, cancelled)->status == "queued");
   }
+}
+
+TEST_CASE_METHOD(job_store_setup, "the claim and the end of an attempt log a job without a course themselves",
+                 "[store]") {
+  std::string course_id;
+  {
+    pqxx::work tx(conn);
+    course_id = sf::storage::create_course(tx, {owner, "Store test", std::nullopt, std::nullopt, std::nullopt, {}}).id;
+    tx.commit();
+  }
+  auto lone = new_job(), of_course = new_job(course_id);
+  {
+    pqxx::work tx(conn);
+    REQUIRE(sf::storage::start_jobs(tx, {lone, of_course}, "node-one", 60000).size() == 2);
+    // Another attempt's end, or one that already ended, changes and logs nothing.
+    CHECK_FALSE(sf::storage::finish_attempt(tx, lone, 2, "node-one", "succeeded", std::nullopt));
+    auto fin = sf::storage::finish_attempt(tx, lone, 1, "node-one", "retrying", std::string("transient: try later"), 30000);
+    REQUIRE(fin);
+    CHECK(fin->duration_ms >= 0);
+    CHECK_FALSE(sf::storage::finish_attempt(tx, lone, 1, "node-one", "succeeded", std::nullopt));
+    REQUIRE(sf::storage::finish_attempt(tx, of_course, 1, "node-one", "succeeded", std::nullopt));
+    tx.commit();
+  }
+  pqxx::work tx(conn);
+  auto history = sf::storage::job_history(tx, lone);
+  REQUIRE(history.size() == 2);
+  CHECK(history[0].status == "running");
+  CHECK(nlohmann::json::parse(*history[0].detail_json) == nlohmann::json{{"attempt", 1}, {"node", "node-one"}});
+  CHECK(history[1].status == "retrying");
+  auto ended = nlohmann::json::parse(*history[1].detail_json);
+  CHECK(ended["attempt"] == 1);
+  CHECK(ended["node"] == "node-one");
+  CHECK(ended["duration_ms"].is_number_integer());
+  CHECK(ended["error"] == "transient: try later");
+  CHECK(sf::storage::find_job(tx, lone)->status == "retrying");
+  // A course's job logs to the course's event stream, which the pipeline writes.
+  CHECK(sf::storage::job_history(tx, of_course).empty());
 }
 
 TEST_CASE_METHOD(job_store_setup, "job logs written together keep every detail as it was given", "[store]") {
