@@ -108,6 +108,20 @@ std::string job_step(const storage::job_record& job, pqxx::transaction_base& tx)
   return job.kind == "extract" ? "extracting text" : job.kind;
 }
 
+// A job without a course ends in one statement, which also logs it (finish_attempt): it is
+// committed as it runs, without a transaction to open or share.
+result<void> finish_without_course(services& s, const storage::job_record& job, const std::string& status,
+                                   const std::optional<std::string>& error, int due_in_ms) {
+  try {
+    auto conn = s.db.acquire();
+    pqxx::nontransaction tx(*conn);
+    (void)storage::finish_attempt(tx, job.id, job.attempt, s.cfg.node_id, status, error, due_in_ms);
+    return success();
+  } catch (const std::exception& e) {
+    return boost::outcome_v2::failure(storage::classify(e));
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -205,10 +219,11 @@ result<bool> record_progress(services& s, const storage::job_record& job, int pr
 }
 
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect) {
+  if (!job.course_id) return finish_without_course(s, job, "succeeded", std::nullopt, 0);
   return in_transaction(s, job.lane, [&](pqxx::work& tx, journal& j) -> result<void> {
     // Cancelled, timed out or taken over by another node meanwhile: this attempt's result is void.
     auto fin = storage::finish_attempt(tx, job.id, job.attempt, s.cfg.node_id, "succeeded", std::nullopt);
-    if (!fin || !job.course_id) return success();  // a job without a course: finish_attempt logged it
+    if (!fin) return success();
     nlohmann::json detail{{"attempt", job.attempt}, {"node", s.cfg.node_id}, {"duration_ms", fin->duration_ms}};
     if (std::holds_alternative<nothing_to_store>(effect)) {
       log_job(j, job, "succeeded", 100, 0, job.kind + ": done", detail);
@@ -259,12 +274,12 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
 
 result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt,
                             int retry_delay_ms) {
+  std::string message = std::string(to_string(e.code)) + ": " + e.message;
+  std::string status = final_attempt ? "failed" : "retrying";
+  if (!job.course_id) return finish_without_course(s, job, status, message, retry_delay_ms);
   return in_transaction(s, job.lane, [&](pqxx::work& tx, journal& j) -> result<void> {
-    std::string message = std::string(to_string(e.code)) + ": " + e.message;
-    std::string status = final_attempt ? "failed" : "retrying";
     auto fin = storage::finish_attempt(tx, job.id, job.attempt, s.cfg.node_id, status, message, retry_delay_ms);
-    // No longer running this attempt (someone else settled it), or without a course (logged).
-    if (!fin || !job.course_id) return success();
+    if (!fin) return success();  // no longer running this attempt: someone else settled it
     nlohmann::json detail{{"attempt", job.attempt}, {"node", s.cfg.node_id}, {"duration_ms", fin->duration_ms}, {"error", message}};
     std::string step = "attempt " + std::to_string(job.attempt) + " of " + std::to_string(job.max_attempts) + ": " + message;
     auto course = lock_course(tx, job);
