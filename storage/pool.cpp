@@ -32,6 +32,11 @@ pool::lease pool::acquire(std::chrono::milliseconds timeout) {
     // running it (pg_stat_statements: 2,884 plans in 6,161 claims). Set once per connection,
     // not per transaction: a statement per claim was half a statement per job.
     c->set_variable("plan_cache_mode", "force_generic_plan");
+    // A connection keeps its plans for its life, and a plan made while a table was nearly
+    // empty scans it: on a new database the claim's plan read every job ever made, until
+    // autovacuum's next ANALYZE (up to a minute) replanned it. Our statements find rows by
+    // key; a query with no index to use still scans.
+    c->set_variable("enable_seqscan", "off");
     return lease(this, std::move(c));
   } catch (...) {
     std::lock_guard relock(mu_);
