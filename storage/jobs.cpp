@@ -74,13 +74,22 @@ std::optional<job_record> find_owned_job(pqxx::transaction_base& tx, const std::
 std::vector<job_record> list_jobs(pqxx::transaction_base& tx, const std::string& owner_id,
                                   const std::optional<std::string>& status, const std::optional<std::string>& lane,
                                   int limit) {
+  // Only the filters given go into the statement: pool connections use generic plans, and a
+  // generic plan of `($1 = '' or owner_id = $1)` cannot use jobs_owner, so every listing
+  // would read the whole table.
+  std::string sql = std::string("select ") + job_columns + " from jobs where true";
+  std::vector<std::string> params;
+  auto filter = [&](const char* column, const std::string& value, const char* cast) {
+    params.push_back(value);
+    sql += std::string(" and ") + column + " = $" + std::to_string(params.size()) + cast;
+  };
+  if (!owner_id.empty()) filter("owner_id", owner_id, "::uuid");
+  if (status) filter("status", *status, "");
+  if (lane) filter("lane", *lane, "");
+  params.push_back(std::to_string(limit));
+  sql += " order by created_at desc, id limit $" + std::to_string(params.size()) + "::int";
   std::vector<job_record> out;
-  for (const auto& r : tx.exec_params(std::string("select ") + job_columns +
-                                          " from jobs where ($1 = '' or owner_id = nullif($1, '')::uuid) and ($2::text is null or "
-                                          "status = $2) and ($3::text is null or lane = $3) "
-                                          "order by created_at desc, id limit $4",
-                                      owner_id, status, lane, limit))
-    out.push_back(read_job(r));
+  for (const auto& r : tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params))) out.push_back(read_job(r));
   return out;
 }
 

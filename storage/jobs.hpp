@@ -29,7 +29,9 @@ std::vector<job_record> list_jobs(pqxx::transaction_base& tx, const std::string&
 // queued|retrying -> running, attempt raised, its first step named, for each of `ids` that
 // is startable this way; also takes over a `running` row whose heartbeat is older than
 // `stale_after_ms` (its node died) while it has attempts left. One statement for the whole
-// batch. Returns the jobs started, in no particular order.
+// batch, which also logs the start (attempt, node) of each job without a course: such a job's
+// log is job_events alone, while a course's jobs log to its event stream in order with the
+// course's other events (pipeline/). Returns the jobs started, in no particular order.
 std::vector<job_record> start_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
                                    const std::string& node_id, int stale_after_ms);
 // True when a `running` row's heartbeat is older than `stale_after_ms`.

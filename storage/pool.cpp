@@ -26,16 +26,18 @@ pool::lease pool::acquire(std::chrono::milliseconds timeout) {
   lock.unlock();
   try {
     auto c = std::make_unique<pqxx::connection>(url_);
-    // Our prepared statements (the per-job ones, see row_reader.hpp) all find rows by key or
-    // insert. For `id = any($1)` the planner's generic estimate assumes ten ids, so left to
-    // itself it kept planning the claim of one or two jobs again, and planning cost more than
-    // running it (pg_stat_statements: 2,884 plans in 6,161 claims). Set once per connection,
-    // not per transaction: a statement per claim was half a statement per job.
+    // Every parameterised statement on these connections, named or not, is planned once and
+    // the plan kept. For `id = any($1)` the planner's generic estimate assumes ten ids, so left
+    // to itself it kept planning the claim of one or two jobs again, and planning cost more
+    // than running it (pg_stat_statements: 2,884 plans in 6,161 claims). Set once per
+    // connection, not per transaction: a statement per claim was half a statement per job.
+    // The rule this sets for our SQL: no optional filters written as `($1 is null or ...)`,
+    // which a generic plan cannot turn into an index condition (see list_jobs).
     c->set_variable("plan_cache_mode", "force_generic_plan");
     // A connection keeps its plans for its life, and a plan made while a table was nearly
     // empty scans it: on a new database the claim's plan read every job ever made, until
     // autovacuum's next ANALYZE (up to a minute) replanned it. Our statements find rows by
-    // key; a query with no index to use still scans.
+    // key; a query with no index to use still scans (the sweep's look for rejected files).
     c->set_variable("enable_seqscan", "off");
     return lease(this, std::move(c));
   } catch (...) {

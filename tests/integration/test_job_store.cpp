@@ -107,10 +107,11 @@ TEST_CASE_METHOD(job_store_setup, "the claim and the end of an attempt log a job
     course_id = sf::storage::create_course(tx, {owner, "Store test", std::nullopt, std::nullopt, std::nullopt, {}}).id;
     tx.commit();
   }
-  auto lone = new_job(), of_course = new_job(course_id);
+  auto lone = new_job(), done = new_job(), of_course = new_job(course_id);
   {
     pqxx::work tx(conn);
-    REQUIRE(sf::storage::start_jobs(tx, {lone, of_course}, "node-one", 60000).size() == 2);
+    REQUIRE(sf::storage::start_jobs(tx, {lone, done, of_course}, "node-one", 60000).size() == 3);
+    REQUIRE(sf::storage::finish_attempt(tx, done, 1, "node-one", "succeeded", std::nullopt));
     // Another attempt's end, or one that already ended, changes and logs nothing.
     CHECK_FALSE(sf::storage::finish_attempt(tx, lone, 2, "node-one", "succeeded", std::nullopt));
     auto fin = sf::storage::finish_attempt(tx, lone, 1, "node-one", "retrying", std::string("transient: try later"), 30000);
@@ -132,6 +133,13 @@ TEST_CASE_METHOD(job_store_setup, "the claim and the end of an attempt log a job
   CHECK(ended["duration_ms"].is_number_integer());
   CHECK(ended["error"] == "transient: try later");
   CHECK(sf::storage::find_job(tx, lone)->status == "retrying");
+  auto success = sf::storage::job_history(tx, done);
+  REQUIRE(success.size() == 2);
+  CHECK(success[1].status == "succeeded");
+  auto detail = nlohmann::json::parse(*success[1].detail_json);
+  CHECK(detail["duration_ms"].is_number_integer());
+  detail.erase("duration_ms");
+  CHECK(detail == nlohmann::json{{"attempt", 1}, {"node", "node-one"}});  // no error key
   // A course's job logs to the course's event stream, which the pipeline writes.
   CHECK(sf::storage::job_history(tx, of_course).empty());
 }
@@ -156,4 +164,28 @@ TEST_CASE_METHOD(job_store_setup, "job logs written together keep every detail a
   CHECK(nlohmann::json::parse(*history[1].detail_json) == tricky);
   CHECK(history[2].status == "succeeded");
   CHECK_FALSE(history[2].detail_json.has_value());
+}
+
+TEST_CASE_METHOD(job_store_setup, "a job listing applies exactly the filters given", "[store]") {
+  auto first = new_job(), second = new_job();
+  job_store_setup other;  // another owner, with a job of their own
+  auto theirs = other.new_job();
+  {
+    pqxx::work tx(conn);
+    REQUIRE(sf::storage::start_jobs(tx, {second}, "node-one", 60000).size() == 1);
+    tx.commit();
+  }
+  pqxx::work tx(conn);
+  CHECK(ids_of(sf::storage::list_jobs(tx, owner, std::nullopt, std::nullopt, 10)) == std::set<std::string>{first, second});
+  CHECK(ids_of(sf::storage::list_jobs(tx, owner, std::string("running"), std::nullopt, 10)) == std::set<std::string>{second});
+  CHECK(ids_of(sf::storage::list_jobs(tx, owner, std::string("queued"), std::string("generate"), 10)) ==
+        std::set<std::string>{first});
+  CHECK(sf::storage::list_jobs(tx, owner, std::nullopt, std::string("chat"), 10).empty());
+  auto newest = sf::storage::list_jobs(tx, owner, std::nullopt, std::nullopt, 1);
+  REQUIRE(newest.size() == 1);
+  CHECK(newest[0].id == second);
+  // Without an owner (an admin), every owner's jobs.
+  auto all = ids_of(sf::storage::list_jobs(tx, "", std::nullopt, std::nullopt, 100000));
+  CHECK(all.count(first) == 1);
+  CHECK(all.count(theirs) == 1);
 }
