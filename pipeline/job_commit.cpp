@@ -11,6 +11,7 @@
 #include "pipeline/jobs.hpp"
 #include "pipeline/materials.hpp"
 #include "pipeline/rules.hpp"
+#include "pipeline/with_db.hpp"
 #include "storage/courses.hpp"
 #include "storage/jobs.hpp"
 #include "storage/materials.hpp"
@@ -33,14 +34,11 @@ result<void> in_transaction(services& s, const std::string& lane, F&& body) {
   };
   auto publish = [&] { (void)j->publish(s.bus); };
   if (s.commits) return s.commits->run(lane, run, publish);
-  try {
-    auto conn = s.db.acquire();
-    pqxx::work tx(*conn);
+  BOOST_OUTCOME_TRYV(with_db(s, [&](pqxx::work& tx) -> result<void> {
     BOOST_OUTCOME_TRYV(run(tx));
     tx.commit();
-  } catch (const std::exception& e) {
-    return boost::outcome_v2::failure(storage::classify(e));
-  }
+    return success();
+  }));
   publish();
   return success();
 }
@@ -112,14 +110,10 @@ std::string job_step(const storage::job_record& job, pqxx::transaction_base& tx)
 // committed as it runs, without a transaction to open or share.
 result<void> finish_without_course(services& s, const storage::job_record& job, const std::string& status,
                                    const std::optional<std::string>& error, int due_in_ms) {
-  try {
-    auto conn = s.db.acquire();
-    pqxx::nontransaction tx(*conn);
+  return with_db<pqxx::nontransaction>(s, [&](pqxx::nontransaction& tx) -> result<void> {
     (void)storage::finish_attempt(tx, job.id, job.attempt, s.cfg.node_id, status, error, due_in_ms);
     return success();
-  } catch (const std::exception& e) {
-    return boost::outcome_v2::failure(storage::classify(e));
-  }
+  });
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "ingest/extract.hpp"
 #include "ingest/sniff.hpp"
 #include "pipeline/rules.hpp"
+#include "pipeline/with_db.hpp"
 #include "storage/courses.hpp"
 #include "storage/jobs.hpp"
 #include "storage/materials.hpp"
@@ -28,17 +29,6 @@ void reopen_course(pqxx::transaction_base& tx, const storage::course_record& c) 
   if (c.status == "pending" || c.status == "processing") return;
   if (!course_transition_allowed(c.status, "pending")) return;
   storage::update_course_state(tx, c.id, c.version, {"pending", 0, std::string("queued"), std::nullopt, std::nullopt});
-}
-
-template <class F>
-auto with_db(services& s, F&& body) -> decltype(body(std::declval<pqxx::work&>())) {
-  try {
-    auto conn = s.db.acquire();
-    pqxx::work tx(*conn);
-    return body(tx);
-  } catch (const std::exception& e) {
-    return boost::outcome_v2::failure(storage::classify(e));
-  }
 }
 
 }  // namespace
@@ -152,10 +142,8 @@ result<material_outcome> submit_material(services& s, const material_request& re
 result<std::string> submit_probe(services& s, const std::string& owner_id, const std::string& lane,
                                  const std::string& payload_json) {
   storage::job_record job;
-  try {
-    auto conn = s.db.acquire();
-    pqxx::nontransaction tx(*conn);  // one statement, committed as it runs
-    storage::new_job nj;
+  auto created = with_db<pqxx::nontransaction>(s, [&](pqxx::nontransaction& tx) -> result<void> {
+    storage::new_job nj;  // one statement, committed as it runs
     nj.owner_id = owner_id;
     nj.kind = "probe";
     nj.lane = lane;
@@ -163,9 +151,9 @@ result<std::string> submit_probe(services& s, const std::string& owner_id, const
     nj.max_attempts = static_cast<int>(s.cfg.job_kind("probe").backoff_s.size());
     nj.payload_json = payload_json;
     job = storage::create_job(tx, nj);
-  } catch (const std::exception& e) {
-    return boost::outcome_v2::failure(storage::classify(e));
-  }
+    return success();
+  });
+  if (!created) return created.error();
   if (auto published = s.bus.publish_job(job.lane, job.kind, job.id); !published) {
     (void)with_db(s, [&](pqxx::work& tx) -> result<void> {
       storage::set_job_status(tx, job.id, "failed", "enqueue failed: " + published.error().message);

@@ -128,10 +128,9 @@ TEST_CASE_METHOD(job_store_setup, "the claim and the end of an attempt log a job
   CHECK(nlohmann::json::parse(*history[0].detail_json) == nlohmann::json{{"attempt", 1}, {"node", "node-one"}});
   CHECK(history[1].status == "retrying");
   auto ended = nlohmann::json::parse(*history[1].detail_json);
-  CHECK(ended["attempt"] == 1);
-  CHECK(ended["node"] == "node-one");
   CHECK(ended["duration_ms"].is_number_integer());
-  CHECK(ended["error"] == "transient: try later");
+  ended.erase("duration_ms");
+  CHECK(ended == nlohmann::json{{"attempt", 1}, {"node", "node-one"}, {"error", "transient: try later"}});
   CHECK(sf::storage::find_job(tx, lone)->status == "retrying");
   auto success = sf::storage::job_history(tx, done);
   REQUIRE(success.size() == 2);
