@@ -14,6 +14,7 @@
 #include "http/server.hpp"
 #include "messaging/bus.hpp"
 #include "pipeline/control.hpp"
+#include "pipeline/job_batches.hpp"
 #include "pipeline/services.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/migrate.hpp"
@@ -27,6 +28,7 @@ struct node::impl {
   config::settings cfg;
   std::unique_ptr<storage::pool> db;
   std::unique_ptr<storage::group_commit> commits;  // job transactions, grouped per lane
+  std::unique_ptr<pipeline::job_batches> batches;   // jobs without a course, made and ended together
   std::unique_ptr<storage::blob_store> blobs;
   std::unique_ptr<messaging::bus> bus;
   std::unique_ptr<gen::provider_chain> providers;
@@ -68,8 +70,9 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
   if (s.transcription) p.transcription = gen::make_openai_transcriber(settings_of(*s.transcription));
   if (s.moderation_service) p.moderation = gen::make_openai_moderator(settings_of(*s.moderation_service));
   p.commits = std::make_unique<storage::group_commit>(*p.db);
+  p.batches = std::make_unique<pipeline::job_batches>(*p.db, s.node_id);
   p.services.reset(new pipeline::services{p.cfg, *p.db, *p.blobs, *p.bus, p.providers.get(), p.embeddings.get(),
-                                          p.transcription.get(), p.moderation.get(), p.commits.get()});
+                                          p.transcription.get(), p.moderation.get(), p.commits.get(), p.batches.get()});
   if (!s.providers.empty()) spdlog::info("{} model providers configured; the first is {}", s.providers.size(), s.providers[0].name);
 
   // Events from every node reach this node's WebSocket sessions.

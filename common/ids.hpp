@@ -1,7 +1,12 @@
 #pragma once
+#include <string>
 #include <string_view>
 
 namespace sf {
+
+// A random (version 4) UUID, lower case: ids made before their row, so a batch of new rows
+// needs no RETURNING order to tell which is which.
+std::string new_uuid();
 
 // Canonical textual UUID (8-4-4-4-12 hex digits).
 inline bool is_uuid(std::string_view s) {

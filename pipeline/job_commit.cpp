@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "common/ids.hpp"
+#include "pipeline/job_batches.hpp"
 #include "pipeline/journal.hpp"
 #include "pipeline/jobs.hpp"
 #include "pipeline/materials.hpp"
@@ -107,11 +108,18 @@ std::string job_step(const storage::job_record& job, pqxx::transaction_base& tx)
 }
 
 // A job without a course ends in one statement, which also logs it (finish_attempt): it is
-// committed as it runs, without a transaction to open or share.
+// committed as it runs, without a transaction to open or share, and shares the statement
+// with other such ends that arrive meanwhile (job_batches).
 result<void> finish_without_course(services& s, const storage::job_record& job, const std::string& status,
                                    const std::optional<std::string>& error, int due_in_ms) {
+  storage::attempt_end end{job.id, job.attempt, status, error, due_in_ms};
+  if (s.batches) {
+    auto ended = s.batches->finish(std::move(end));
+    if (!ended) return ended.error();
+    return success();
+  }
   return with_db<pqxx::nontransaction>(s, [&](pqxx::nontransaction& tx) -> result<void> {
-    (void)storage::finish_attempt(tx, job.id, job.attempt, s.cfg.node_id, status, error, due_in_ms);
+    (void)storage::finish_attempts(tx, {end}, s.cfg.node_id);
     return success();
   });
 }

@@ -15,6 +15,8 @@ class moderator;
 
 namespace sf::pipeline {
 
+class job_batches;
+
 struct services {
   const config::settings& cfg;
   storage::pool& db;
@@ -25,6 +27,7 @@ struct services {
   gen::transcriber* transcription = nullptr; // null: pocketsphinx for speech
   gen::moderator* moderation = nullptr;      // null: the built-in rules only
   storage::group_commit* commits = nullptr;  // null: every job transaction commits alone
+  job_batches* batches = nullptr;            // null: jobs without a course are made and ended one by one
 };
 
 }  // namespace sf::pipeline

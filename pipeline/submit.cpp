@@ -5,6 +5,7 @@
 
 #include "ingest/extract.hpp"
 #include "ingest/sniff.hpp"
+#include "pipeline/job_batches.hpp"
 #include "pipeline/rules.hpp"
 #include "pipeline/with_db.hpp"
 #include "storage/courses.hpp"
@@ -141,19 +142,20 @@ result<material_outcome> submit_material(services& s, const material_request& re
 
 result<std::string> submit_probe(services& s, const std::string& owner_id, const std::string& lane,
                                  const std::string& payload_json) {
-  storage::job_record job;
-  auto created = with_db<pqxx::nontransaction>(s, [&](pqxx::nontransaction& tx) -> result<void> {
-    storage::new_job nj;  // one statement, committed as it runs
-    nj.owner_id = owner_id;
-    nj.kind = "probe";
-    nj.lane = lane;
-    nj.cluster = s.cfg.nats_namespace;
-    nj.max_attempts = static_cast<int>(s.cfg.job_kind("probe").backoff_s.size());
-    nj.payload_json = payload_json;
-    job = storage::create_job(tx, nj);
-    return success();
-  });
+  storage::new_job nj;
+  nj.owner_id = owner_id;
+  nj.kind = "probe";
+  nj.lane = lane;
+  nj.cluster = s.cfg.nats_namespace;
+  nj.max_attempts = static_cast<int>(s.cfg.job_kind("probe").backoff_s.size());
+  nj.payload_json = payload_json;
+  // One statement, committed as it runs; shared with submissions that arrive meanwhile.
+  auto created = s.batches ? s.batches->create(std::move(nj))
+                           : with_db<pqxx::nontransaction>(s, [&](pqxx::nontransaction& tx) -> result<storage::job_record> {
+                               return storage::create_job(tx, nj);
+                             });
   if (!created) return created.error();
+  const auto& job = created.value();
   if (auto published = s.bus.publish_job(job.lane, job.kind, job.id); !published) {
     (void)with_db(s, [&](pqxx::work& tx) -> result<void> {
       storage::set_job_status(tx, job.id, "failed", "enqueue failed: " + published.error().message);

@@ -10,14 +10,19 @@
 namespace sf::pipeline {
 
 template <class Tx = pqxx::work, class F>
-auto with_db(services& s, F&& body) -> decltype(body(std::declval<Tx&>())) {
+auto with_db(storage::pool& db, F&& body) -> decltype(body(std::declval<Tx&>())) {
   try {
-    auto conn = s.db.acquire();
+    auto conn = db.acquire();
     Tx tx(*conn);
     return body(tx);
   } catch (const std::exception& e) {
     return boost::outcome_v2::failure(storage::classify(e));
   }
+}
+
+template <class Tx = pqxx::work, class F>
+auto with_db(services& s, F&& body) -> decltype(body(std::declval<Tx&>())) {
+  return with_db<Tx>(s.db, std::forward<F>(body));
 }
 
 }  // namespace sf::pipeline

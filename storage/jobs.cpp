@@ -1,5 +1,9 @@
 #include "storage/jobs.hpp"
 
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "common/ids.hpp"
 #include "storage/row_reader.hpp"
 
 namespace sf::storage {
@@ -50,15 +54,36 @@ std::optional<job_record> first_job(const pqxx::result& res) {
 
 }  // namespace
 
-job_record create_job(pqxx::transaction_base& tx, const new_job& j) {
-  // Built once: this runs for every job.
-  static const std::string sql =
-      std::string("insert into jobs (owner_id, course_id, source_id, material_id, kind, lane, max_attempts, payload, "
-                  "cluster) values ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7, $8::jsonb, $9) returning ") +
+std::vector<job_record> create_jobs(pqxx::transaction_base& tx, const std::vector<new_job>& jobs) {
+  // One statement for the whole batch, its rows passed as one JSON array. The ids are made
+  // here, so the rows returned (in no promised order) are put back in the order given.
+  static const std::string sql =  // built once: this runs for every job
+      std::string("insert into jobs (id, owner_id, course_id, source_id, material_id, kind, lane, max_attempts, payload, "
+                  "cluster) select id, owner_id, course_id, source_id, material_id, kind, lane, max_attempts, payload::jsonb, "
+                  "cluster from jsonb_to_recordset($1::jsonb) as x(id uuid, owner_id uuid, course_id uuid, "
+                  "source_id uuid, material_id uuid, kind text, lane text, max_attempts int, payload text, "
+                  "cluster text) returning ") +
       job_columns;
-  return read_job(detail::exec_prepared(tx, "create_job", sql, j.owner_id, j.course_id, j.source_id, j.material_id, j.kind,
-                                        j.lane, j.max_attempts, j.payload_json, j.cluster)[0]);
+  auto rows = nlohmann::json::array();
+  std::unordered_map<std::string, std::size_t> place;
+  for (const auto& j : jobs) {
+    auto id = new_uuid();
+    place.emplace(id, rows.size());
+    auto opt = [](const std::optional<std::string>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    rows.push_back({{"id", id}, {"owner_id", j.owner_id}, {"course_id", opt(j.course_id)},
+                    {"source_id", opt(j.source_id)}, {"material_id", opt(j.material_id)}, {"kind", j.kind},
+                    {"lane", j.lane}, {"max_attempts", j.max_attempts},
+                    {"payload", j.payload_json}, {"cluster", j.cluster}});
+  }
+  std::vector<job_record> out(jobs.size());
+  for (const auto& r : detail::exec_prepared(tx, "create_jobs", sql, rows.dump())) {
+    auto job = read_job(r);
+    out[place.at(job.id)] = std::move(job);
+  }
+  return out;
 }
+
+job_record create_job(pqxx::transaction_base& tx, const new_job& j) { return create_jobs(tx, {j}).front(); }
 
 std::optional<job_record> find_job(pqxx::transaction_base& tx, const std::string& id, bool for_update) {
   return first_job(tx.exec_params(
@@ -202,27 +227,41 @@ std::vector<lane_db_stats> lane_stats(pqxx::transaction_base& tx, const std::str
   return out;
 }
 
+std::vector<std::optional<finished_attempt>> finish_attempts(pqxx::transaction_base& tx,
+                                                             const std::vector<attempt_end>& ends,
+                                                             const std::string& node_id) {
+  static const std::string sql =  // built once: this runs for every job
+      "with x as (select * from jsonb_to_recordset($1::jsonb) as x(i int, id uuid, attempt int, status text, "
+      "error text, due_ms float8)), "
+      "ended as (update jobs set status = x.status, error = x.error, "
+      "progress = case when x.status = 'succeeded' then 100 else jobs.progress end, "
+      "completed_at = case when x.status in ('succeeded', 'failed', 'cancelled') then now() else jobs.completed_at end, "
+      "due_at = case when x.status = 'retrying' then now() + make_interval(secs => x.due_ms / 1000) else null end, "
+      "published_at = case when x.status = 'retrying' then now() else jobs.published_at end "
+      "from x where jobs.id = x.id and case when jobs.status = 'running' then jobs.attempt = x.attempt else false end "
+      "returning x.i, jobs.id, jobs.kind, jobs.course_id, jobs.attempt, jobs.status, jobs.error, jobs.progress, "
+      "coalesce((extract(epoch from now() - jobs.attempt_started_at) * 1000)::bigint, 0) as duration_ms), "
+      "logged as (insert into job_events (job_id, kind, status, detail) "
+      "select id, kind, status, jsonb_build_object('attempt', attempt, 'node', $2::text, 'duration_ms', duration_ms) "
+      "|| case when error is null then '{}'::jsonb else jsonb_build_object('error', error) end "
+      "from ended where course_id is null) "
+      "select i, duration_ms, progress from ended";
+  auto rows = nlohmann::json::array();
+  for (std::size_t i = 0; i < ends.size(); ++i) {
+    const auto& e = ends[i];
+    rows.push_back({{"i", i}, {"id", e.id}, {"attempt", e.attempt}, {"status", e.status},
+                    {"error", e.error ? nlohmann::json(*e.error) : nlohmann::json(nullptr)}, {"due_ms", e.due_in_ms}});
+  }
+  std::vector<std::optional<finished_attempt>> out(ends.size());
+  for (const auto& r : detail::exec_prepared(tx, "finish_attempts", sql, rows.dump(), node_id))
+    out.at(r[0].as<std::size_t>()) = finished_attempt{r[1].as<long long>(), r[2].as<int>()};
+  return out;
+}
+
 std::optional<finished_attempt> finish_attempt(pqxx::transaction_base& tx, const std::string& id, int attempt,
                                                const std::string& node_id, const std::string& status,
                                                const std::optional<std::string>& error, int due_in_ms) {
-  bool terminal = status == "succeeded" || status == "failed" || status == "cancelled";
-  auto res = detail::exec_prepared(tx, "finish_attempt",
-      "with ended as (update jobs set status = $3, error = $4, "
-      "progress = case when $3 = 'succeeded' then 100 else progress end, "
-      "completed_at = case when $5 then now() else completed_at end, "
-      "due_at = case when $3 = 'retrying' then now() + make_interval(secs => $6::float8 / 1000) else null end, "
-      "published_at = case when $3 = 'retrying' then now() else published_at end "
-      "where id = $1::uuid and case when status = 'running' then attempt = $2 else false end "
-      "returning id, kind, course_id, attempt, status, progress, "
-      "coalesce((extract(epoch from now() - attempt_started_at) * 1000)::bigint, 0) as duration_ms), "
-      "logged as (insert into job_events (job_id, kind, status, detail) "
-      "select id, kind, status, jsonb_build_object('attempt', attempt, 'node', $7::text, 'duration_ms', duration_ms) "
-      "|| case when $4::text is null then '{}'::jsonb else jsonb_build_object('error', $4::text) end "
-      "from ended where course_id is null) "
-      "select duration_ms, progress from ended",
-      id, attempt, status, error, terminal, due_in_ms, node_id);
-  if (res.empty()) return std::nullopt;
-  return finished_attempt{res[0][0].as<long long>(), res[0][1].as<int>()};
+  return finish_attempts(tx, {{id, attempt, status, error, due_in_ms}}, node_id).front();
 }
 
 void heartbeat_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {

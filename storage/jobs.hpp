@@ -18,6 +18,8 @@ struct new_job {
   std::string payload_json = "{}";
 };
 
+// New queued jobs, in one statement for the batch; in the order given.
+std::vector<job_record> create_jobs(pqxx::transaction_base& tx, const std::vector<new_job>& jobs);
 job_record create_job(pqxx::transaction_base& tx, const new_job& j);
 std::optional<job_record> find_job(pqxx::transaction_base& tx, const std::string& id, bool for_update = false);
 // Owner-scoped; an admin passes an empty owner to see every job.
@@ -72,6 +74,18 @@ struct finished_attempt {
   long long duration_ms = 0;
   int progress = 0;
 };
+// The end of one attempt, for finish_attempts.
+struct attempt_end {
+  std::string id;
+  int attempt = 0;
+  std::string status;
+  std::optional<std::string> error;
+  int due_in_ms = 0;
+};
+// Many attempts' ends (of `node_id`'s jobs) in one statement; one answer per end, in order.
+std::vector<std::optional<finished_attempt>> finish_attempts(pqxx::transaction_base& tx,
+                                                             const std::vector<attempt_end>& ends,
+                                                             const std::string& node_id);
 std::optional<finished_attempt> finish_attempt(pqxx::transaction_base& tx, const std::string& id, int attempt,
                                                const std::string& node_id, const std::string& status,
                                                const std::optional<std::string>& error, int due_in_ms = 0);

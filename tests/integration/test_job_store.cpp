@@ -143,6 +143,75 @@ TEST_CASE_METHOD(job_store_setup, "the claim and the end of an attempt log a job
   CHECK(sf::storage::job_history(tx, of_course).empty());
 }
 
+TEST_CASE_METHOD(job_store_setup, "jobs made together and ended together each keep their own row and answer",
+                 "[store]") {
+  std::string course_id;
+  {
+    pqxx::work tx(conn);
+    course_id = sf::storage::create_course(tx, {owner, "Batch test", std::nullopt, std::nullopt, std::nullopt, {}}).id;
+    tx.commit();
+  }
+  std::vector<sf::storage::new_job> wanted(4);
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    wanted[i].owner_id = owner;
+    wanted[i].kind = "probe";
+    wanted[i].lane = i == 2 ? "chat" : "generate";
+    wanted[i].cluster = cluster;
+    wanted[i].max_attempts = static_cast<int>(i) + 1;
+    wanted[i].payload_json = nlohmann::json{{"n", i}, {"text", "quote \" comma , brace } \u00e9"}}.dump();
+  }
+  wanted[3].course_id = course_id;
+  std::vector<sf::storage::job_record> made;
+  {
+    pqxx::nontransaction tx(conn);  // one statement, as the node runs it
+    made = sf::storage::create_jobs(tx, wanted);
+  }
+  REQUIRE(made.size() == wanted.size());
+  for (std::size_t i = 0; i < made.size(); ++i) {
+    CHECK(made[i].status == "queued");
+    CHECK(made[i].lane == wanted[i].lane);
+    CHECK(made[i].max_attempts == wanted[i].max_attempts);
+    CHECK(made[i].course_id == wanted[i].course_id);
+    CHECK(nlohmann::json::parse(made[i].payload_json) == nlohmann::json::parse(wanted[i].payload_json));
+  }
+  CHECK(ids_of(made).size() == made.size());
+  {
+    pqxx::work tx(conn);
+    REQUIRE(sf::storage::start_jobs(tx, {made[0].id, made[1].id, made[2].id, made[3].id}, "node-one", 60000).size() == 4);
+    tx.commit();
+  }
+  std::string error = "transient: he said \"no\", then {left}";
+  std::vector<sf::storage::attempt_end> ends{{made[0].id, 1, "succeeded", std::nullopt, 0},
+                                             {made[1].id, 1, "retrying", error, 30000},
+                                             {made[2].id, 2, "succeeded", std::nullopt, 0},  // not its attempt
+                                             {made[3].id, 1, "failed", std::string("invalid_value: no"), 0}};
+  std::vector<std::optional<sf::storage::finished_attempt>> answers;
+  {
+    pqxx::nontransaction tx(conn);
+    answers = sf::storage::finish_attempts(tx, ends, "node-one");
+  }
+  REQUIRE(answers.size() == 4);
+  CHECK(answers[0]);
+  CHECK(answers[0]->progress == 100);
+  CHECK(answers[1]);
+  CHECK_FALSE(answers[2]);
+  CHECK(answers[3]);
+  pqxx::work tx(conn);
+  auto status = [&](std::size_t i) { return sf::storage::find_job(tx, made[i].id)->status; };
+  CHECK(status(0) == "succeeded");
+  CHECK(status(1) == "retrying");
+  CHECK(sf::storage::find_job(tx, made[1].id)->error == error);
+  CHECK(status(2) == "running");
+  CHECK(status(3) == "failed");
+  CHECK(sf::storage::find_job(tx, made[3].id)->completed_at);
+  CHECK_FALSE(sf::storage::find_job(tx, made[1].id)->completed_at);
+  auto retried = sf::storage::job_history(tx, made[1].id);
+  REQUIRE(retried.size() == 2);
+  CHECK(nlohmann::json::parse(*retried[1].detail_json)["error"] == error);
+  CHECK(sf::storage::job_history(tx, made[2].id).size() == 1);  // its start only
+  CHECK(sf::storage::job_history(tx, made[3].id).empty());      // a course's job: the pipeline logs it
+}
+
 TEST_CASE_METHOD(job_store_setup, "job logs written together keep every detail as it was given", "[store]") {
   auto job = new_job();
   nlohmann::json tricky{{"error", "a \"quoted\" word, a back\\slash, a {brace}, a comma, NULL, and \xc3\xbcnicode"},

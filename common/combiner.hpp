@@ -1,0 +1,98 @@
+#pragma once
+// Combines calls that arrive together into one batch. A caller that finds fewer than
+// `max_leaders` batches running leads the next one: it takes everyone waiting, itself
+// included (up to `max_batch`), runs `fn` once for all of them, and wakes each with its own
+// result. Alone, a call runs at once on its caller's thread; under load, the calls that
+// arrive while a batch runs share the next. Used where one statement for many rows costs
+// about what one statement for one row does.
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace sf {
+
+template <class In, class Out>
+class combiner {
+ public:
+  // One result per input, in order; a failure is every member's.
+  using batch_fn = std::function<result<std::vector<Out>>(std::vector<In>&)>;
+
+  combiner(batch_fn fn, std::size_t max_batch, int max_leaders)
+      : fn_(std::move(fn)), max_batch_(max_batch), max_leaders_(max_leaders) {}
+
+  result<Out> run(In in) {
+    waiter self(std::move(in));
+    std::unique_lock lock(mu_);
+    waiting_.push_back(&self);
+    while (!self.out) {
+      if (self.taken || leading_ >= max_leaders_) {
+        self.cv.wait(lock);
+        continue;
+      }
+      ++leading_;
+      std::vector<waiter*> batch;
+      while (!waiting_.empty() && batch.size() < max_batch_) {
+        batch.push_back(waiting_.front());
+        batch.back()->taken = true;
+        waiting_.pop_front();
+      }
+      if (!waiting_.empty() && leading_ < max_leaders_) waiting_.front()->cv.notify_one();
+      lock.unlock();
+      auto outs = call(batch);
+      lock.lock();
+      --leading_;
+      // A member may return as soon as it sees its result, so it is woken under the lock.
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (outs) batch[i]->out.emplace(std::move(outs.value()[i]));
+        else batch[i]->out.emplace(boost::outcome_v2::failure(outs.error()));
+        if (batch[i] != &self) batch[i]->cv.notify_one();
+      }
+      if (!waiting_.empty()) waiting_.front()->cv.notify_one();  // the next leader
+    }
+    return std::move(*self.out);
+  }
+
+ private:
+  struct waiter {
+    explicit waiter(In i) : in(std::move(i)) {}
+    In in;
+    std::optional<result<Out>> out;
+    bool taken = false;  // in a batch that is running
+    std::condition_variable cv;
+  };
+
+  result<std::vector<Out>> call(const std::vector<waiter*>& batch) {
+    std::vector<In> inputs;
+    inputs.reserve(batch.size());
+    for (auto* w : batch) inputs.push_back(std::move(w->in));
+    try {
+      auto outs = fn_(inputs);
+      if (outs && outs.value().size() != batch.size())
+        return failure(errc::internal, "a batch answered " + std::to_string(outs.value().size()) + " results for " +
+                                           std::to_string(batch.size()) + " calls");
+      return outs;
+    } catch (const std::exception& e) {
+      return failure(errc::internal, std::string("a batch failed: ") + e.what());
+    } catch (...) {
+      return failure(errc::internal, "a batch failed");
+    }
+  }
+
+  batch_fn fn_;
+  std::size_t max_batch_;
+  int max_leaders_;
+  std::mutex mu_;
+  std::deque<waiter*> waiting_;
+  int leading_ = 0;
+};
+
+}  // namespace sf

@@ -1,0 +1,98 @@
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "common/combiner.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// Runs `threads` callers of `c` at once, each with its own input; their results in order.
+std::vector<sf::result<int>> run_together(sf::combiner<int, int>& c, int threads) {
+  std::vector<std::optional<sf::result<int>>> got(static_cast<std::size_t>(threads));
+  std::vector<std::thread> ts;
+  for (int i = 0; i < threads; ++i) ts.emplace_back([&, i] { got[static_cast<std::size_t>(i)].emplace(c.run(i)); });
+  for (auto& t : ts) t.join();
+  std::vector<sf::result<int>> out;
+  for (auto& g : got) out.push_back(std::move(*g));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a lone call runs at once with just its own input") {
+  std::vector<std::size_t> sizes;
+  sf::combiner<int, int> c(
+      [&](std::vector<int>& in) -> sf::result<std::vector<int>> {
+        sizes.push_back(in.size());
+        return std::vector<int>{in[0] + 1};
+      },
+      8, 1);
+  auto r = c.run(41);
+  REQUIRE(r);
+  CHECK(r.value() == 42);
+  CHECK(sizes == std::vector<std::size_t>{1});
+}
+
+TEST_CASE("calls that arrive while a batch runs share the next, and each gets its own result") {
+  std::mutex mu;
+  std::vector<std::size_t> sizes;
+  sf::combiner<int, int> c(
+      [&](std::vector<int>& in) -> sf::result<std::vector<int>> {
+        {
+          std::lock_guard lock(mu);
+          sizes.push_back(in.size());
+        }
+        std::this_thread::sleep_for(20ms);  // the others arrive meanwhile
+        std::vector<int> out;
+        for (int x : in) out.push_back(x * 10);
+        return out;
+      },
+      4, 1);
+  auto results = run_together(c, 12);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    REQUIRE(results[i]);
+    CHECK(results[i].value() == static_cast<int>(i) * 10);
+  }
+  std::size_t total = 0, largest = 0;
+  for (auto n : sizes) {
+    total += n;
+    largest = std::max(largest, n);
+  }
+  CHECK(total == 12);
+  CHECK(largest > 1);   // batched
+  CHECK(largest <= 4);  // never past max_batch
+  CHECK(sizes.size() < 12);
+}
+
+TEST_CASE("a batch's failure, exception or wrong count reaches every member as an error") {
+  std::atomic<int> mode{0};
+  sf::combiner<int, int> c(
+      [&](std::vector<int>& in) -> sf::result<std::vector<int>> {
+        std::this_thread::sleep_for(5ms);
+        if (mode == 0) return sf::failure(sf::errc::unavailable, "database down");
+        if (mode == 1) throw std::runtime_error("boom");
+        if (mode == 2) return std::vector<int>(in.size() + 1, 0);
+        return in;
+      },
+      16, 2);
+  for (int m = 0; m < 3; ++m) {
+    mode = m;
+    for (auto& r : run_together(c, 6)) {
+      REQUIRE_FALSE(r);
+      CHECK(r.error().code == (m == 0 ? sf::errc::unavailable : sf::errc::internal));
+    }
+  }
+  mode = 3;  // and it goes on working afterwards
+  auto results = run_together(c, 6);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    REQUIRE(results[i]);
+    CHECK(results[i].value() == static_cast<int>(i));
+  }
+}
