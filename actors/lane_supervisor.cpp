@@ -35,11 +35,12 @@ using clock = std::chrono::steady_clock;
 // Claims a batch on a pool thread and reports to the supervisor, whatever happens. It holds
 // nothing of the lane's state, so the lane can go while a claim is under way.
 worker_pool::task claim_task(pipeline::services* services, std::string lane, std::uint64_t batch,
-                             std::vector<std::string> ids, int stale_after_ms, caf::actor supervisor) {
+                             std::vector<std::string> ids, std::vector<std::string> kinds, int stale_after_ms,
+                             caf::actor supervisor) {
   return [=](caf::blocking_actor*) {
     auto claimed = [&]() -> result<std::vector<pipeline::begin_result>> {
       try {
-        return pipeline::begin_jobs(*services, lane, ids, stale_after_ms);
+        return pipeline::begin_jobs(*services, lane, ids, kinds, stale_after_ms);
       } catch (const std::exception& e) {
         return failure(errc::internal, std::string("claim failed: ") + e.what());
       } catch (...) {
@@ -163,7 +164,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
   // Jobs of a batch are claimed together, then each gets its actor; a sweep is no job row
   // and starts at once.
   auto start_batch = [=](delivery_batch& batch) {
-    std::vector<std::string> claim;
+    std::vector<std::string> claim, kinds;
     std::uint64_t claim_no = ++st->claims;
     for (auto& msg : batch) {
       std::string id = msg->data();
@@ -179,11 +180,12 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
       } else {
         entry.claim = claim_no;
         claim.push_back(id);
+        kinds.push_back(entry.kind);
       }
     }
     if (claim.empty()) return;
     try {
-      st->pool->submit(claim_task(st->args.services, st->args.lane, claim_no, claim, stale_after_ms,
+      st->pool->submit(claim_task(st->args.services, st->args.lane, claim_no, claim, std::move(kinds), stale_after_ms,
                                   caf::actor_cast<caf::actor>(self)));
     } catch (const std::exception& e) {
       log->error("lane {}: cannot claim a batch: {}", st->args.lane, e.what());

@@ -163,41 +163,53 @@ void announce_start(pqxx::transaction_base& tx, journal& j, const services& s, c
 }  // namespace
 
 result<std::vector<begin_result>> begin_jobs(services& s, const std::string& lane, const std::vector<std::string>& job_ids,
-                                             int stale_after_ms) {
-  std::vector<begin_result> out;
-  auto r = in_transaction(s, lane, [&](pqxx::work& tx, journal& j) -> result<void> {
-    out.assign(job_ids.size(), begin_result{begin_result::action::skip, {}, "not a job id"});
-    std::unordered_map<std::string, std::size_t> slot;  // job id -> its place in the batch
+                                             const std::vector<std::string>& kinds, int stale_after_ms) {
+  std::vector<begin_result> out(job_ids.size(), begin_result{begin_result::action::skip, {}, "not a job id"});
+  std::unordered_map<std::string, std::size_t> slot;  // job id -> its place in the batch
+  for (std::size_t i = 0; i < job_ids.size(); ++i) {
+    if (!is_uuid(job_ids[i])) continue;
+    std::string id = job_ids[i];
+    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!slot.emplace(id, i).second) out[i].why = "delivered twice in one batch";
+  }
+  auto run = [&](storage::job_record job) {
+    auto i = slot.at(job.id);
+    slot.erase(job.id);
+    out[i] = {begin_result::action::run, std::move(job), ""};
+  };
+  // A batch of jobs without a course starts in one statement committed as it runs: there is
+  // no course to move with them. What it does not start (a course's job after all, or one
+  // not startable) goes the transaction's way below.
+  if (!slot.empty() && std::none_of(kinds.begin(), kinds.end(), [](const auto& k) { return job_kind_has_course(k); })) {
     std::vector<std::string> ids;
-    for (std::size_t i = 0; i < job_ids.size(); ++i) {
-      if (!is_uuid(job_ids[i])) continue;
-      std::string id = job_ids[i];
-      std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::tolower(c); });
-      if (!slot.emplace(id, i).second) {
-        out[i].why = "delivered twice in one batch";
-        continue;
-      }
-      ids.push_back(std::move(id));
-    }
+    for (const auto& [id, i] : slot) ids.push_back(id);
+    auto started = with_db<pqxx::nontransaction>(s, [&](pqxx::nontransaction& tx) -> result<std::vector<storage::job_record>> {
+      return storage::start_jobs(tx, ids, s.cfg.node_id, stale_after_ms, true);
+    });
+    if (!started) return started.error();
+    for (auto& job : started.value()) run(std::move(job));
+    if (slot.empty()) return out;
+  }
+  std::vector<storage::job_record> started;
+  auto r = in_transaction(s, lane, [&](pqxx::work& tx, journal& j) -> result<void> {
+    // Runs again when its group is rolled back: it changes nothing of the caller's but `out`'s
+    // entries it owns and `started`, both written afresh.
+    std::vector<std::string> ids;
+    for (const auto& [id, i] : slot) ids.push_back(id);
     // The common case for the whole batch in one statement; the reasons why not are looked
     // up only for the others. Job rows are locked before course rows, as every job
     // transaction does, and courses in id order.
-    auto started = storage::start_jobs(tx, ids, s.cfg.node_id, stale_after_ms);
+    started = storage::start_jobs(tx, ids, s.cfg.node_id, stale_after_ms);
     std::sort(started.begin(), started.end(),
               [](const auto& a, const auto& b) { return a.course_id.value_or("") < b.course_id.value_or(""); });
-    std::vector<std::size_t> place;  // of each started job in the batch
-    for (const auto& job : started) {
-      place.push_back(slot.at(job.id));
-      slot.erase(job.id);
-    }
-    for (const auto& [id, i] : slot) out[i] = why_not_started(tx, j, id, stale_after_ms);
-    for (std::size_t k = 0; k < started.size(); ++k) {
-      announce_start(tx, j, s, started[k]);
-      out[place[k]] = {begin_result::action::run, std::move(started[k]), ""};
-    }
+    auto left = slot;
+    for (const auto& job : started) left.erase(job.id);
+    for (const auto& [id, i] : left) out[i] = why_not_started(tx, j, id, stale_after_ms);
+    for (const auto& job : started) announce_start(tx, j, s, job);
     return success();
   });
   if (!r) return r.error();
+  for (auto& job : started) run(std::move(job));
   return out;
 }
 

@@ -51,11 +51,12 @@ struct begin_result {
 };
 
 // Claims a batch of delivered jobs in one transaction; one result per id, in order. An id
-// that is not a job's, or comes twice, is skipped.
+// that is not a job's, or comes twice, is skipped. `kinds`: the kinds the messages name; a
+// batch of kinds without a course is claimed in one statement without a transaction.
 // `stale_after_ms`: a `running` row whose heartbeat is older is taken over (its node died).
 // `lane`: the lane whose group commit the claim joins.
 result<std::vector<begin_result>> begin_jobs(services& s, const std::string& lane, const std::vector<std::string>& job_ids,
-                                             int stale_after_ms);
+                                             const std::vector<std::string>& kinds, int stale_after_ms);
 result<job_effect> run_job(services& s, const storage::job_record& job, job_context& ctx);
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect);
 // `final_attempt`: the job ends failed (and its material or source with it); otherwise it is

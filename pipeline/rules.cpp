@@ -41,6 +41,8 @@ bool job_is_terminal(std::string_view status) {
   return status == "succeeded" || status == "failed" || status == "cancelled";
 }
 
+bool job_kind_has_course(std::string_view kind) { return kind != "probe"; }
+
 int extraction_progress(std::string_view kind, int job_progress) {
   int p = std::clamp(job_progress, 0, 100);
   return kind == "ocr" ? 20 + p * 30 / 100 : p * 20 / 100;

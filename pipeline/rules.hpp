@@ -19,6 +19,8 @@ bool course_transition_allowed(std::string_view from, std::string_view to);
 bool job_transition_allowed(std::string_view from, std::string_view to);
 bool material_transition_allowed(std::string_view from, std::string_view to);
 bool job_is_terminal(std::string_view status);
+// Every job kind works for a course but `probe`, an operator's check of the runtime.
+bool job_kind_has_course(std::string_view kind);
 
 // Extraction fills the first half of a course's progress, generation the second. The native
 // pass (kind "extract") takes 0..20 and OCR ("ocr") 20..50, as OCR is where the time goes.

@@ -33,9 +33,10 @@ std::vector<job_record> list_jobs(pqxx::transaction_base& tx, const std::string&
 // `stale_after_ms` (its node died) while it has attempts left. One statement for the whole
 // batch, which also logs the start (attempt, node) of each job without a course: such a job's
 // log is job_events alone, while a course's jobs log to its event stream in order with the
-// course's other events (pipeline/). Returns the jobs started, in no particular order.
+// course's other events (pipeline/). `without_course_only`: jobs of a course are left as they
+// are. Returns the jobs started, in no particular order.
 std::vector<job_record> start_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
-                                   const std::string& node_id, int stale_after_ms);
+                                   const std::string& node_id, int stale_after_ms, bool without_course_only = false);
 // True when a `running` row's heartbeat is older than `stale_after_ms`.
 bool heartbeat_stale(pqxx::transaction_base& tx, const std::string& id, int stale_after_ms);
 void set_job_progress(pqxx::transaction_base& tx, const std::string& id, int progress, const std::string& step);

@@ -143,6 +143,21 @@ TEST_CASE_METHOD(job_store_setup, "the claim and the end of an attempt log a job
   CHECK(sf::storage::job_history(tx, of_course).empty());
 }
 
+TEST_CASE_METHOD(job_store_setup, "a claim of jobs without a course leaves a course's job queued", "[store]") {
+  std::string course_id;
+  {
+    pqxx::work tx(conn);
+    course_id = sf::storage::create_course(tx, {owner, "Claim test", std::nullopt, std::nullopt, std::nullopt, {}}).id;
+    tx.commit();
+  }
+  auto lone = new_job(), of_course = new_job(course_id);
+  pqxx::nontransaction tx(conn);
+  auto started = sf::storage::start_jobs(tx, {lone, of_course}, "node-one", 60000, true);
+  CHECK(ids_of(started) == std::set<std::string>{lone});
+  CHECK(sf::storage::find_job(tx, of_course)->status == "queued");
+  CHECK(sf::storage::job_history(tx, lone).size() == 1);  // its start, logged by the same statement
+}
+
 TEST_CASE_METHOD(job_store_setup, "jobs made together and ended together each keep their own row and answer",
                  "[store]") {
   std::string course_id;
