@@ -57,6 +57,7 @@ struct shared_state {
   work_queue work;
   connection_counter ws_connections;
   connection_counter address_connections;
+  std::shared_ptr<spdlog::logger> access_log = spdlog::get("access");  // set up before the server starts
   shared_state(api& a, hub& h, storage::blob_store& b, server_options o)
       : routes(a), events(h), blobs(b), opts(o), work(o.request_workers, o.request_queue),
         ws_connections(o.ws_connections_per_user), address_connections(o.connections_per_address) {}
@@ -568,10 +569,12 @@ class http_session : public std::enable_shared_from_this<http_session> {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
     std::string route = res.route.empty() ? "unmatched" : res.route;
     sh_->routes.metrics().observe(route, res.status, ms);
+    auto log = sh_->access_log;
+    if (!log || !log->should_log(spdlog::level::info)) return;  // the line is not built for nothing
     nlohmann::json line{{"request_id", request_id_}, {"method", method_}, {"route", route}, {"status", res.status},
                         {"ms", std::round(ms * 100) / 100}, {"remote", remote_}};
     if (!res.user_id.empty()) line["user_id"] = res.user_id;
-    if (auto log = spdlog::get("access")) log->info(line.dump());
+    log->info(line.dump());
   }
 
   void remove_body_file() {
