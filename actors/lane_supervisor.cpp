@@ -250,7 +250,10 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
         if (what == disposition::ack) ++st->counters.succeeded;
         else if (what == disposition::nak) ++st->counters.retried;
         else ++st->counters.failed;
-        // The entry goes when the actor's down message arrives.
+        // The actor quits right after reporting: its slot is free now, not one message later.
+        self->demonitor(it->second.worker);
+        st->jobs.erase(it);
+        if (!ended_draining()) want_more();
       },
       [=](cancel_atom, const std::string& id) {
         if (auto it = st->jobs.find(id); it != st->jobs.end()) it->second.control->stop = stop_reason::cancelled;
