@@ -23,23 +23,26 @@ namespace sf {
 template <class In, class Out>
 class combiner {
  public:
-  // One result per input, in order; a failure is every member's.
-  using batch_fn = std::function<result<std::vector<Out>>(std::vector<In>&)>;
+  // One result per input, in order; a failure is every member's, and then each member of a
+  // batch of several runs again alone, so one bad input fails only its own call.
+  using batch_fn = std::function<result<std::vector<Out>>(const std::vector<In>&)>;
 
   combiner(batch_fn fn, std::size_t max_batch, int max_leaders)
       : fn_(std::move(fn)), max_batch_(max_batch), max_leaders_(max_leaders) {}
 
   result<Out> run(In in) {
     waiter self(std::move(in));
+    std::vector<waiter*> batch;
+    batch.reserve(max_batch_);  // so that taking members under the lock allocates nothing
     std::unique_lock lock(mu_);
     waiting_.push_back(&self);
-    while (!self.out) {
+    while (!self.out && !self.alone) {
       if (self.taken || leading_ >= max_leaders_) {
         self.cv.wait(lock);
         continue;
       }
       ++leading_;
-      std::vector<waiter*> batch;
+      batch.clear();
       while (!waiting_.empty() && batch.size() < max_batch_) {
         batch.push_back(waiting_.front());
         batch.back()->taken = true;
@@ -50,15 +53,22 @@ class combiner {
       auto outs = call(batch);
       lock.lock();
       --leading_;
+      bool again_alone = !outs && batch.size() > 1;
       // A member may return as soon as it sees its result, so it is woken under the lock.
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (outs) batch[i]->out.emplace(std::move(outs.value()[i]));
+        if (again_alone) batch[i]->alone = true;
+        else if (outs) batch[i]->out.emplace(std::move(outs.value()[i]));
         else batch[i]->out.emplace(boost::outcome_v2::failure(outs.error()));
         if (batch[i] != &self) batch[i]->cv.notify_one();
       }
       if (!waiting_.empty()) waiting_.front()->cv.notify_one();  // the next leader
     }
-    return std::move(*self.out);
+    if (self.out) return std::move(*self.out);
+    // Its batch failed: it runs again by itself, on its own thread, beside the others.
+    lock.unlock();
+    auto outs = call({&self});
+    if (!outs) return outs.error();
+    return std::move(outs.value().front());
   }
 
  private:
@@ -67,22 +77,30 @@ class combiner {
     In in;
     std::optional<result<Out>> out;
     bool taken = false;  // in a batch that is running
+    bool alone = false;  // its batch failed: it runs again alone
     std::condition_variable cv;
   };
 
+  // Never throws. The inputs go back to their waiters afterwards, for a run alone.
   result<std::vector<Out>> call(const std::vector<waiter*>& batch) {
     std::vector<In> inputs;
-    inputs.reserve(batch.size());
-    for (auto* w : batch) inputs.push_back(std::move(w->in));
+    auto give_back = [&] {
+      for (std::size_t i = 0; i < inputs.size(); ++i) batch[i]->in = std::move(inputs[i]);
+    };
     try {
+      inputs.reserve(batch.size());
+      for (auto* w : batch) inputs.push_back(std::move(w->in));
       auto outs = fn_(inputs);
+      give_back();
       if (outs && outs.value().size() != batch.size())
         return failure(errc::internal, "a batch answered " + std::to_string(outs.value().size()) + " results for " +
                                            std::to_string(batch.size()) + " calls");
       return outs;
     } catch (const std::exception& e) {
+      give_back();
       return failure(errc::internal, std::string("a batch failed: ") + e.what());
     } catch (...) {
+      give_back();
       return failure(errc::internal, "a batch failed");
     }
   }

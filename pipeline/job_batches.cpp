@@ -15,14 +15,14 @@ constexpr int max_leaders = 1;
 
 job_batches::job_batches(storage::pool& db, std::string node_id)
     : creates_(
-          [&db](std::vector<storage::new_job>& jobs) {
+          [&db](const std::vector<storage::new_job>& jobs) {
             return with_db<pqxx::nontransaction>(db, [&](pqxx::nontransaction& tx) -> result<std::vector<storage::job_record>> {
               return storage::create_jobs(tx, jobs);
             });
           },
           max_batch, max_leaders),
       finishes_(
-          [&db, node = std::move(node_id)](std::vector<storage::attempt_end>& ends) {
+          [&db, node = std::move(node_id)](const std::vector<storage::attempt_end>& ends) {
             return with_db<pqxx::nontransaction>(
                 db, [&](pqxx::nontransaction& tx) -> result<std::vector<std::optional<storage::finished_attempt>>> {
                   return storage::finish_attempts(tx, ends, node);

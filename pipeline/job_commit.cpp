@@ -180,6 +180,7 @@ result<std::vector<begin_result>> begin_jobs(services& s, const std::string& lan
   // A batch of jobs without a course starts in one statement committed as it runs: there is
   // no course to move with them. What it does not start (a course's job after all, or one
   // not startable) goes the transaction's way below.
+  bool claimed_some = false;  // committed already: those jobs run whatever happens to the rest
   if (!slot.empty() && std::none_of(kinds.begin(), kinds.end(), [](const auto& k) { return job_kind_has_course(k); })) {
     std::vector<std::string> ids;
     for (const auto& [id, i] : slot) ids.push_back(id);
@@ -187,6 +188,7 @@ result<std::vector<begin_result>> begin_jobs(services& s, const std::string& lan
       return storage::start_jobs(tx, ids, s.cfg.node_id, stale_after_ms, true);
     });
     if (!started) return started.error();
+    claimed_some = !started.value().empty();
     for (auto& job : started.value()) run(std::move(job));
     if (slot.empty()) return out;
   }
@@ -208,7 +210,12 @@ result<std::vector<begin_result>> begin_jobs(services& s, const std::string& lan
     for (const auto& job : started) announce_start(tx, j, s, job);
     return success();
   });
-  if (!r) return r.error();
+  if (!r) {
+    if (!claimed_some) return r.error();
+    // The rest is delivered again later; the jobs already claimed must not be given up.
+    for (const auto& [id, i] : slot) out[i] = {begin_result::action::wait, {}, "not claimed: " + r.error().message};
+    return out;
+  }
   for (auto& job : started) run(std::move(job));
   return out;
 }

@@ -59,10 +59,11 @@ std::vector<job_record> create_jobs(pqxx::transaction_base& tx, const std::vecto
   // here, so the rows returned (in no promised order) are put back in the order given.
   static const std::string sql =  // built once: this runs for every job
       std::string("insert into jobs (id, owner_id, course_id, source_id, material_id, kind, lane, max_attempts, payload, "
-                  "cluster) select id, owner_id, course_id, source_id, material_id, kind, lane, max_attempts, payload::jsonb, "
-                  "cluster from jsonb_to_recordset($1::jsonb) as x(id uuid, owner_id uuid, course_id uuid, "
-                  "source_id uuid, material_id uuid, kind text, lane text, max_attempts int, payload text, "
-                  "cluster text) returning ") +
+                  "cluster, created_at) select id, owner_id, course_id, source_id, material_id, kind, lane, "
+                  // clock_timestamp(): jobs made together are listed in the order given.
+                  "max_attempts, payload::jsonb, cluster, clock_timestamp() from jsonb_to_recordset($1::jsonb) as "
+                  "x(id uuid, owner_id uuid, course_id uuid, source_id uuid, material_id uuid, kind text, lane text, "
+                  "max_attempts int, payload text, cluster text) returning ") +
       job_columns;
   auto rows = nlohmann::json::array();
   std::unordered_map<std::string, std::size_t> place;
@@ -261,6 +262,24 @@ std::vector<std::optional<finished_attempt>> finish_attempts(pqxx::transaction_b
            "from ended where course_id is null) "
            "select i, duration_ms, progress from ended";
   }();
+  // A row is found once per statement: an id that comes again goes in a statement after.
+  std::unordered_map<std::string, std::size_t> first;
+  std::vector<attempt_end> again;
+  std::vector<std::size_t> again_at;
+  std::vector<attempt_end> once;
+  std::vector<std::size_t> once_at;
+  for (std::size_t i = 0; i < ends.size(); ++i) {
+    bool repeated = !first.emplace(ends[i].id, i).second;
+    (repeated ? again : once).push_back(ends[i]);
+    (repeated ? again_at : once_at).push_back(i);
+  }
+  if (!again.empty()) {
+    std::vector<std::optional<finished_attempt>> out(ends.size());
+    auto a = finish_attempts(tx, once, node_id), b = finish_attempts(tx, again, node_id);
+    for (std::size_t k = 0; k < a.size(); ++k) out[once_at[k]] = a[k];
+    for (std::size_t k = 0; k < b.size(); ++k) out[again_at[k]] = b[k];
+    return out;
+  }
   std::vector<std::string> ids, attempts, dues;
   std::vector<std::optional<std::string>> statuses, errors;
   for (const auto& e : ends) {

@@ -59,6 +59,7 @@ inline std::string pg_quoted_array(const std::vector<std::optional<std::string>>
     }
     out += '"';
     for (char c : *items[i]) {
+      if (c == '\0') continue;  // text cannot hold it, and it would end the literal early
       if (c == '"' || c == '\\') out += '\\';
       out += c;
     }

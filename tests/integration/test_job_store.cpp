@@ -195,7 +195,7 @@ TEST_CASE_METHOD(job_store_setup, "jobs made together and ended together each ke
     REQUIRE(sf::storage::start_jobs(tx, {made[0].id, made[1].id, made[2].id, made[3].id}, "node-one", 60000).size() == 4);
     tx.commit();
   }
-  std::string error = "transient: he said \"no\", then {left}";
+  std::string error = "transient: he said \"no\", then {left} at C:\\temp, NULL";
   std::vector<sf::storage::attempt_end> ends{{made[0].id, 1, "succeeded", std::nullopt, 0},
                                              {made[1].id, 1, "retrying", error, 30000},
                                              {made[2].id, 2, "succeeded", std::nullopt, 0},  // not its attempt
@@ -225,6 +225,31 @@ TEST_CASE_METHOD(job_store_setup, "jobs made together and ended together each ke
   CHECK(nlohmann::json::parse(*retried[1].detail_json)["error"] == error);
   CHECK(sf::storage::job_history(tx, made[2].id).size() == 1);  // its start only
   CHECK(sf::storage::job_history(tx, made[3].id).empty());      // a course's job: the pipeline logs it
+  CHECK(sf::storage::find_job(tx, made[3].id)->error == "invalid_value: no");
+  auto listed = sf::storage::list_jobs(tx, owner, std::nullopt, std::nullopt, 10);
+  REQUIRE(listed.size() >= 4);
+  for (std::size_t i = 0; i < 4; ++i) CHECK(listed[i].id == made[3 - i].id);  // newest first, as submitted
+}
+
+TEST_CASE_METHOD(job_store_setup, "ends of one job given twice in one batch are each judged on their own", "[store]") {
+  auto job = new_job();
+  {
+    pqxx::work tx(conn);
+    REQUIRE(sf::storage::start_jobs(tx, {job}, "node-one", 60000).size() == 1);
+    REQUIRE(sf::storage::finish_attempt(tx, job, 1, "node-one", "retrying", std::string("transient"), 0));
+    REQUIRE(sf::storage::start_jobs(tx, {job}, "node-one", 60000).size() == 1);  // attempt 2
+    tx.commit();
+  }
+  pqxx::nontransaction tx(conn);
+  std::string with_nul("permanent: a\0b", 14);
+  auto answers = sf::storage::finish_attempts(
+      tx, {{job, 1, "succeeded", std::nullopt, 0}, {job, 2, "failed", with_nul, 0}}, "node-one");
+  REQUIRE(answers.size() == 2);
+  CHECK_FALSE(answers[0]);  // attempt 1 had ended
+  CHECK(answers[1]);
+  auto row = sf::storage::find_job(tx, job);
+  CHECK(row->status == "failed");
+  CHECK(row->error == "permanent: ab");  // text holds no NUL: it is left out
 }
 
 TEST_CASE_METHOD(job_store_setup, "job logs written together keep every detail as it was given", "[store]") {

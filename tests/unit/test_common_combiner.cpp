@@ -29,7 +29,7 @@ std::vector<sf::result<int>> run_together(sf::combiner<int, int>& c, int threads
 TEST_CASE("a lone call runs at once with just its own input") {
   std::vector<std::size_t> sizes;
   sf::combiner<int, int> c(
-      [&](std::vector<int>& in) -> sf::result<std::vector<int>> {
+      [&](const std::vector<int>& in) -> sf::result<std::vector<int>> {
         sizes.push_back(in.size());
         return std::vector<int>{in[0] + 1};
       },
@@ -44,7 +44,7 @@ TEST_CASE("calls that arrive while a batch runs share the next, and each gets it
   std::mutex mu;
   std::vector<std::size_t> sizes;
   sf::combiner<int, int> c(
-      [&](std::vector<int>& in) -> sf::result<std::vector<int>> {
+      [&](const std::vector<int>& in) -> sf::result<std::vector<int>> {
         {
           std::lock_guard lock(mu);
           sizes.push_back(in.size());
@@ -74,7 +74,7 @@ TEST_CASE("calls that arrive while a batch runs share the next, and each gets it
 TEST_CASE("a batch's failure, exception or wrong count reaches every member as an error") {
   std::atomic<int> mode{0};
   sf::combiner<int, int> c(
-      [&](std::vector<int>& in) -> sf::result<std::vector<int>> {
+      [&](const std::vector<int>& in) -> sf::result<std::vector<int>> {
         std::this_thread::sleep_for(5ms);
         if (mode == 0) return sf::failure(sf::errc::unavailable, "database down");
         if (mode == 1) throw std::runtime_error("boom");
@@ -95,4 +95,52 @@ TEST_CASE("a batch's failure, exception or wrong count reaches every member as a
     REQUIRE(results[i]);
     CHECK(results[i].value() == static_cast<int>(i));
   }
+}
+
+TEST_CASE("one bad input fails only its own call: the members of a failed batch run again alone") {
+  sf::combiner<int, int> c(
+      [](const std::vector<int>& in) -> sf::result<std::vector<int>> {
+        std::this_thread::sleep_for(5ms);
+        for (int x : in)
+          if (x == 3) return sf::failure(sf::errc::invalid_value, "3 is refused");
+        return in;
+      },
+      16, 1);
+  auto results = run_together(c, 8);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (i == 3) {
+      REQUIRE_FALSE(results[i]);
+      CHECK(results[i].error().code == sf::errc::invalid_value);
+    } else {
+      REQUIRE(results[i]);
+      CHECK(results[i].value() == static_cast<int>(i));
+    }
+  }
+}
+
+TEST_CASE("no more than max_leaders batches run at once") {
+  std::atomic<int> running{0}, most{0};
+  sf::combiner<int, int> c(
+      [&](const std::vector<int>& in) -> sf::result<std::vector<int>> {
+        int now = ++running;
+        for (int seen = most; now > seen && !most.compare_exchange_weak(seen, now);) {
+        }
+        std::this_thread::sleep_for(1ms);
+        --running;
+        return in;
+      },
+      4, 2);
+  std::vector<std::thread> ts;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 12; ++t)
+    ts.emplace_back([&, t] {
+      for (int k = 0; k < 20; ++k) {
+        auto r = c.run(t * 100 + k);
+        if (!r || r.value() != t * 100 + k) ++wrong;
+      }
+    });
+  for (auto& t : ts) t.join();
+  CHECK(wrong == 0);
+  CHECK(most <= 2);
+  CHECK(most >= 1);
 }
