@@ -245,7 +245,6 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
       [=](job_done_atom, const std::string& id, disposition what, int delay_ms) {
         auto it = st->jobs.find(id);
         if (it == st->jobs.end() || it->second.reported) return;
-        it->second.reported = true;
         settle(it->second, what, delay_ms);
         if (what == disposition::ack) ++st->counters.succeeded;
         else if (what == disposition::nak) ++st->counters.retried;

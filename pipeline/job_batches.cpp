@@ -11,23 +11,23 @@ namespace {
 constexpr std::size_t max_batch = 64;
 constexpr int max_leaders = 1;
 
+// A batch as one statement on a pooled connection, committed as it runs.
+template <class In, class Statement>
+auto one_statement(storage::pool& db, Statement statement) {
+  return [&db, statement = std::move(statement)](const std::vector<In>& rows) {
+    using out = decltype(statement(std::declval<pqxx::nontransaction&>(), rows));
+    return with_db<pqxx::nontransaction>(db, [&](pqxx::nontransaction& tx) -> result<out> { return statement(tx, rows); });
+  };
+}
+
 }  // namespace
 
 job_batches::job_batches(storage::pool& db, std::string node_id)
-    : creates_(
-          [&db](const std::vector<storage::new_job>& jobs) {
-            return with_db<pqxx::nontransaction>(db, [&](pqxx::nontransaction& tx) -> result<std::vector<storage::job_record>> {
-              return storage::create_jobs(tx, jobs);
-            });
-          },
-          max_batch, max_leaders),
-      finishes_(
-          [&db, node = std::move(node_id)](const std::vector<storage::attempt_end>& ends) {
-            return with_db<pqxx::nontransaction>(
-                db, [&](pqxx::nontransaction& tx) -> result<std::vector<std::optional<storage::finished_attempt>>> {
-                  return storage::finish_attempts(tx, ends, node);
-                });
-          },
-          max_batch, max_leaders) {}
+    : creates_(one_statement<storage::new_job>(db, storage::create_jobs), max_batch, max_leaders),
+      finishes_(one_statement<storage::attempt_end>(
+                    db, [node = std::move(node_id)](pqxx::nontransaction& tx, const std::vector<storage::attempt_end>& ends) {
+                      return storage::finish_attempts(tx, ends, node);
+                    }),
+                max_batch, max_leaders) {}
 
 }  // namespace sf::pipeline

@@ -112,16 +112,9 @@ std::string job_step(const storage::job_record& job, pqxx::transaction_base& tx)
 // with other such ends that arrive meanwhile (job_batches).
 result<void> finish_without_course(services& s, const storage::job_record& job, const std::string& status,
                                    const std::optional<std::string>& error, int due_in_ms) {
-  storage::attempt_end end{job.id, job.attempt, status, error, due_in_ms};
-  if (s.batches) {
-    auto ended = s.batches->finish(std::move(end));
-    if (!ended) return ended.error();
-    return success();
-  }
-  return with_db<pqxx::nontransaction>(s, [&](pqxx::nontransaction& tx) -> result<void> {
-    (void)storage::finish_attempts(tx, {end}, s.cfg.node_id);
-    return success();
-  });
+  auto ended = s.batches.finish({job.id, job.attempt, status, error, due_in_ms});
+  if (!ended) return ended.error();
+  return success();
 }
 
 }  // namespace

@@ -22,12 +22,12 @@ struct services {
   storage::pool& db;
   storage::blob_store& blobs;
   messaging::bus& bus;
+  job_batches& batches;  // jobs without a course, made and ended in shared statements
   gen::provider_chain* providers = nullptr;  // null or empty: the offline provider writes everything
   gen::embedder* embeddings = nullptr;       // null: the offline embedding
   gen::transcriber* transcription = nullptr; // null: pocketsphinx for speech
   gen::moderator* moderation = nullptr;      // null: the built-in rules only
   storage::group_commit* commits = nullptr;  // null: every job transaction commits alone
-  job_batches* batches = nullptr;            // null: jobs without a course are made and ended one by one
 };
 
 }  // namespace sf::pipeline

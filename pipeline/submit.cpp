@@ -150,10 +150,7 @@ result<std::string> submit_probe(services& s, const std::string& owner_id, const
   nj.max_attempts = static_cast<int>(s.cfg.job_kind("probe").backoff_s.size());
   nj.payload_json = payload_json;
   // One statement, committed as it runs; shared with submissions that arrive meanwhile.
-  auto created = s.batches ? s.batches->create(std::move(nj))
-                           : with_db<pqxx::nontransaction>(s, [&](pqxx::nontransaction& tx) -> result<storage::job_record> {
-                               return storage::create_job(tx, nj);
-                             });
+  auto created = s.batches.create(std::move(nj));
   if (!created) return created.error();
   const auto& job = created.value();
   if (auto published = s.bus.publish_job(job.lane, job.kind, job.id); !published) {

@@ -34,6 +34,13 @@ struct job_store_setup {
   std::string cluster = unique("job-store-test-");
   std::string owner = new_owner(conn);
 
+  std::string new_course(const std::string& title) {
+    pqxx::work tx(conn);
+    auto id = sf::storage::create_course(tx, {owner, title, std::nullopt, std::nullopt, std::nullopt, {}}).id;
+    tx.commit();
+    return id;
+  }
+
   std::string new_job(std::optional<std::string> course_id = std::nullopt) {
     pqxx::work tx(conn);
     sf::storage::new_job j;
@@ -101,12 +108,7 @@ TEST_CASE_METHOD(job_store_setup, "a batch claim starts exactly the startable jo
 
 TEST_CASE_METHOD(job_store_setup, "the claim and the end of an attempt log a job without a course themselves",
                  "[store]") {
-  std::string course_id;
-  {
-    pqxx::work tx(conn);
-    course_id = sf::storage::create_course(tx, {owner, "Store test", std::nullopt, std::nullopt, std::nullopt, {}}).id;
-    tx.commit();
-  }
+  auto course_id = new_course("Store test");
   auto lone = new_job(), done = new_job(), of_course = new_job(course_id);
   {
     pqxx::work tx(conn);
@@ -144,12 +146,7 @@ TEST_CASE_METHOD(job_store_setup, "the claim and the end of an attempt log a job
 }
 
 TEST_CASE_METHOD(job_store_setup, "a claim of jobs without a course leaves a course's job queued", "[store]") {
-  std::string course_id;
-  {
-    pqxx::work tx(conn);
-    course_id = sf::storage::create_course(tx, {owner, "Claim test", std::nullopt, std::nullopt, std::nullopt, {}}).id;
-    tx.commit();
-  }
+  auto course_id = new_course("Claim test");
   auto lone = new_job(), of_course = new_job(course_id);
   pqxx::nontransaction tx(conn);
   auto started = sf::storage::start_jobs(tx, {lone, of_course}, "node-one", 60000, true);
@@ -160,12 +157,7 @@ TEST_CASE_METHOD(job_store_setup, "a claim of jobs without a course leaves a cou
 
 TEST_CASE_METHOD(job_store_setup, "jobs made together and ended together each keep their own row and answer",
                  "[store]") {
-  std::string course_id;
-  {
-    pqxx::work tx(conn);
-    course_id = sf::storage::create_course(tx, {owner, "Batch test", std::nullopt, std::nullopt, std::nullopt, {}}).id;
-    tx.commit();
-  }
+  auto course_id = new_course("Batch test");
   std::vector<sf::storage::new_job> wanted(4);
   for (std::size_t i = 0; i < wanted.size(); ++i) {
     wanted[i].owner_id = owner;
