@@ -70,7 +70,7 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
   if (s.transcription) p.transcription = gen::make_openai_transcriber(settings_of(*s.transcription));
   if (s.moderation_service) p.moderation = gen::make_openai_moderator(settings_of(*s.moderation_service));
   p.commits = std::make_unique<storage::group_commit>(*p.db);
-  p.batches = std::make_unique<pipeline::job_batches>(*p.db, s.node_id);
+  p.batches = std::make_unique<pipeline::job_batches>(*p.db, *p.bus, s.node_id);
   p.services.reset(new pipeline::services{p.cfg, *p.db, *p.blobs, *p.bus, *p.batches, p.providers.get(),
                                           p.embeddings.get(), p.transcription.get(), p.moderation.get(), p.commits.get()});
   if (!s.providers.empty()) spdlog::info("{} model providers configured; the first is {}", s.providers.size(), s.providers[0].name);

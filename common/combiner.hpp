@@ -57,7 +57,7 @@ class combiner {
       // A member may return as soon as it sees its result, so it is woken under the lock.
       for (std::size_t i = 0; i < batch.size(); ++i) {
         if (again_alone) batch[i]->alone = true;
-        else if (outs) batch[i]->out.emplace(std::move(outs.value()[i]));
+        else if (outs) batch[i]->out.emplace(boost::outcome_v2::in_place_type<Out>, std::move(outs.value()[i]));
         else batch[i]->out.emplace(boost::outcome_v2::failure(outs.error()));
         if (batch[i] != &self) batch[i]->cv.notify_one();
       }
@@ -67,8 +67,9 @@ class combiner {
     // Its batch failed: it runs again by itself, on its own thread, beside the others.
     lock.unlock();
     auto outs = call({&self});
-    if (!outs) return outs.error();
-    return std::move(outs.value().front());
+    if (!outs) return boost::outcome_v2::failure(outs.error());
+    // Out may itself be a result: say which side it goes on.
+    return result<Out>(boost::outcome_v2::in_place_type<Out>, std::move(outs.value().front()));
   }
 
  private:

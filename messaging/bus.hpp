@@ -69,6 +69,11 @@ struct lane_stats {
   std::int64_t waiting = 0;       // pull requests waiting: a proxy for live consumers
 };
 
+struct job_message {
+  std::string lane, kind, job_id;
+  std::string dedup_id;  // empty: the job id
+};
+
 class bus {
  public:
   virtual ~bus() = default;
@@ -81,10 +86,16 @@ class bus {
   virtual result<std::unique_ptr<pull_consumer>> bind(const std::string& lane) = 0;
   virtual result<lane_stats> stats(const std::string& lane) = 0;
 
-  // JetStream publish of a job id. Nats-Msg-Id is `dedup_id` (the job id by default): a
-  // duplicate within the window is dropped. A deliberate new delivery (a retry) passes its own.
-  virtual result<void> publish_job(const std::string& lane, const std::string& kind, const std::string& job_id,
-                                   const std::string& dedup_id) = 0;
+  // JetStream publish of job ids, each acknowledged by the stream. Nats-Msg-Id is `dedup_id`
+  // (the job id by default): a duplicate within the window is dropped. A deliberate new
+  // delivery (a retry) passes its own. Jobs published together go out in one flush and their
+  // acknowledgements are awaited together; one result per job, in order, each `unavailable`
+  // when its job cannot be queued.
+  virtual std::vector<result<void>> publish_jobs(const std::vector<job_message>& jobs) = 0;
+  result<void> publish_job(const std::string& lane, const std::string& kind, const std::string& job_id,
+                           const std::string& dedup_id) {
+    return publish_jobs({{lane, kind, job_id, dedup_id}}).front();
+  }
   result<void> publish_job(const std::string& lane, const std::string& kind, const std::string& job_id) {
     return publish_job(lane, kind, job_id, job_id);
   }

@@ -1,7 +1,9 @@
 // NATS.c adapter: every natsStatus chain stays in this file.
 #include <nats/nats.h>
 
+#include <charconv>
 #include <mutex>
+#include <string_view>
 
 #include "messaging/bus.hpp"
 
@@ -123,6 +125,7 @@ class nats_bus final : public bus {
   ~nats_bus() override {
     subs_.clear();  // unsubscribe before the slots they point at go away
     slots_.clear();
+    spare_inboxes_.clear();
   }
 
   bool connected() const override { return natsConnection_Status(conn_.get()) == NATS_CONN_STATUS_CONNECTED; }
@@ -202,24 +205,63 @@ class nats_bus final : public bus {
     return out;
   }
 
-  result<void> publish_job(const std::string& lane, const std::string& kind, const std::string& job_id,
-                           const std::string& dedup_id) override {
-    if (!connected()) return failure(errc::unavailable, "the message bus is unavailable");
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MsgId = dedup_id.c_str();
-    po.MaxWait = 2000;
-    jsPubAck* pa = nullptr;
-    jsErrCode jerr{};
-    std::string subject = names_.job_subject(lane, kind);
-    natsStatus s = js_Publish(&pa, js_.get(), subject.c_str(), job_id.data(), static_cast<int>(job_id.size()), &po, &jerr);
-    if (pa) jsPubAck_Destroy(pa);
-    if (s != NATS_OK) {
-      auto e = nats_error(s, jerr, "enqueue the job");
-      e.code = errc::unavailable;  // a job that cannot be published is a dependency failure
-      return boost::outcome_v2::failure(e);
+  std::vector<result<void>> publish_jobs(const std::vector<job_message>& jobs) override {
+    std::vector<result<void>> out(jobs.size(), unqueued("no acknowledgement from JetStream in time"));
+    if (jobs.empty()) return out;
+    if (!connected()) return std::vector<result<void>>(jobs.size(), unqueued("the message bus is unavailable"));
+    auto inbox = take_inbox();
+    if (!inbox) return std::vector<result<void>>(jobs.size(), inbox.error());
+    auto& box = *inbox.value();
+    // Replies go to <prefix>.<batch>.<index>: a late reply to an earlier batch is told apart.
+    const std::string base = box.prefix + "." + std::to_string(++box.batches) + ".";
+    std::vector<bool> answered(jobs.size());
+    std::size_t waiting = 0;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const auto& j = jobs[i];
+      std::string subject = names_.job_subject(j.lane, j.kind), reply = base + std::to_string(i);
+      natsMsg* raw = nullptr;
+      natsStatus s = natsMsg_Create(&raw, subject.c_str(), reply.c_str(), j.job_id.data(), static_cast<int>(j.job_id.size()));
+      msg_ptr msg(raw);
+      if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", (j.dedup_id.empty() ? j.job_id : j.dedup_id).c_str());
+      if (s == NATS_OK) s = natsConnection_PublishMsg(conn_.get(), msg.get());
+      if (s != NATS_OK) {
+        out[i] = unqueued(natsStatus_GetText(s));
+        answered[i] = true;
+      } else {
+        ++waiting;
+      }
     }
-    return success();
+    const auto deadline = std::chrono::steady_clock::now() + ack_wait;
+    bool healthy = true;
+    while (waiting > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      natsMsg* raw = nullptr;
+      natsStatus s = natsSubscription_NextMsg(&raw, box.sub.get(), left.count());
+      msg_ptr reply(raw);
+      if (s == NATS_TIMEOUT) break;
+      if (s == NATS_NO_RESPONDERS) {
+        // The library hands over the server's "no responders" without the message, so which
+        // job it answers is unknown; one stream takes every job subject, so it answers for all.
+        for (std::size_t i = 0; i < jobs.size(); ++i)
+          if (!answered[i]) out[i] = unqueued("no stream takes the job's subject");
+        break;
+      }
+      if (s != NATS_OK) {  // the connection closed under it
+        healthy = false;
+        break;
+      }
+      std::string_view subject = natsMsg_GetSubject(reply.get());
+      if (subject.substr(0, base.size()) != base) continue;
+      std::size_t i = jobs.size();
+      std::from_chars(subject.data() + base.size(), subject.data() + subject.size(), i);
+      if (i >= jobs.size() || answered[i]) continue;
+      answered[i] = true;
+      --waiting;
+      out[i] = pub_ack(reply.get());
+    }
+    if (healthy) give_back(std::move(inbox.value()));
+    return out;
   }
 
   result<void> publish(const std::string& subject, const std::string& payload) override {
@@ -242,12 +284,62 @@ class nats_bus final : public bus {
   }
 
  private:
+  // The acknowledgements of job publishes land on an inbox read by the publishing thread
+  // itself (a synchronous subscription: no delivery thread in between). An inbox serves one
+  // publisher at a time; publishers that overlap take one each from the spare ones.
+  struct ack_inbox {
+    std::string prefix;
+    sub_ptr sub;
+    std::uint64_t batches = 0;
+  };
+  static constexpr auto ack_wait = std::chrono::milliseconds(2000);
+
+  static result<void> unqueued(const std::string& why) {
+    return boost::outcome_v2::failure(error{errc::unavailable, "enqueue the job: " + why});
+  }
+
+  // A stream's answer: {"stream":..,"seq":..} (maybe "duplicate":true, still queued once) or
+  // {"error":{..}}.
+  static result<void> pub_ack(natsMsg* reply) {
+    std::string_view body(natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
+    if (body.find("\"error\"") != std::string_view::npos || body.find("\"seq\"") == std::string_view::npos)
+      return unqueued("JetStream refused it: " + std::string(body.substr(0, 200)));
+    return success();
+  }
+
+  result<std::unique_ptr<ack_inbox>> take_inbox() {
+    {
+      std::lock_guard lock(mu_);
+      if (!spare_inboxes_.empty()) {
+        auto box = std::move(spare_inboxes_.back());
+        spare_inboxes_.pop_back();
+        return box;
+      }
+    }
+    natsInbox* name = nullptr;
+    natsStatus s = natsInbox_Create(&name);
+    auto box = std::make_unique<ack_inbox>();
+    if (s == NATS_OK) box->prefix = name;
+    natsInbox_Destroy(name);
+    natsSubscription* sub = nullptr;
+    if (s == NATS_OK) s = natsConnection_SubscribeSync(&sub, conn_.get(), (box->prefix + ".>").c_str());
+    box->sub.reset(sub);
+    if (s != NATS_OK) return unqueued(natsStatus_GetText(s)).error();
+    return box;
+  }
+
+  void give_back(std::unique_ptr<ack_inbox> box) {
+    std::lock_guard lock(mu_);
+    spare_inboxes_.push_back(std::move(box));
+  }
+
   conn_ptr conn_;
   js_ptr js_;
   names names_;
   std::mutex mu_;
   std::vector<std::unique_ptr<subscription_slot>> slots_;
   std::vector<sub_ptr> subs_;
+  std::vector<std::unique_ptr<ack_inbox>> spare_inboxes_;
 };
 
 }  // namespace

@@ -1,13 +1,16 @@
 #pragma once
 // Jobs without a course are made and ended in batches: submissions that arrive together share
-// one insert, and attempts that end together one update (storage::create_jobs,
-// finish_attempts), each statement committed as it runs. One statement for many rows costs
-// PostgreSQL about what one for a single row does, and under load most of a no-op job's
-// database time was such fixed costs. Alone, a call runs at once.
+// one insert and one publish, and attempts that end together one update
+// (storage::create_jobs, messaging::bus::publish_jobs, storage::finish_attempts), each
+// statement committed as it runs. One statement for many rows costs PostgreSQL about what one
+// for a single row does, and one flush with one wait for many acknowledgements costs the node
+// about what one publish does: under load most of a no-op job's time was such fixed costs.
+// Alone, a call runs at once.
 #include <optional>
 #include <string>
 
 #include "common/combiner.hpp"
+#include "messaging/bus.hpp"
 #include "storage/jobs.hpp"
 #include "storage/pool.hpp"
 
@@ -15,14 +18,16 @@ namespace sf::pipeline {
 
 class job_batches {
  public:
-  job_batches(storage::pool& db, std::string node_id);
+  job_batches(storage::pool& db, messaging::bus& bus, std::string node_id);
 
-  result<storage::job_record> create(storage::new_job j) { return creates_.run(std::move(j)); }
+  // Made and queued. A job made but not published is marked failed with the reason, and the
+  // call fails `unavailable`: nothing claims a job was queued.
+  result<storage::job_record> submit(storage::new_job j);
   // nullopt: the job no longer runs that attempt (see storage::finish_attempt).
   result<std::optional<storage::finished_attempt>> finish(storage::attempt_end e) { return finishes_.run(std::move(e)); }
 
  private:
-  combiner<storage::new_job, storage::job_record> creates_;
+  combiner<storage::new_job, result<storage::job_record>> submits_;
   combiner<storage::attempt_end, std::optional<storage::finished_attempt>> finishes_;
 };
 

@@ -20,14 +20,13 @@ void journal::write_logs() {
 }
 
 result<void> journal::publish(messaging::bus& bus) const {
-  // Events first: they are fire-and-forget, while each job publish waits for JetStream's ack.
+  // Events first: they are fire-and-forget, while the jobs wait for JetStream's acks.
   publish_events(bus, events_);
-  result<void> first = success();
-  for (const auto& j : jobs_) {
-    auto r = bus.publish_job(j.lane, j.kind, j.id);
-    if (!r && first) first = r;
-  }
-  return first;
+  std::vector<messaging::job_message> messages;
+  for (const auto& j : jobs_) messages.push_back({j.lane, j.kind, j.id, j.id});
+  for (auto& r : bus.publish_jobs(messages))
+    if (!r) return r;
+  return success();
 }
 
 std::string event_message(const storage::event_record& e) {

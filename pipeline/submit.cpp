@@ -149,19 +149,10 @@ result<std::string> submit_probe(services& s, const std::string& owner_id, const
   nj.cluster = s.cfg.nats_namespace;
   nj.max_attempts = static_cast<int>(s.cfg.job_kind("probe").backoff_s.size());
   nj.payload_json = payload_json;
-  // One statement, committed as it runs; shared with submissions that arrive meanwhile.
-  auto created = s.batches.create(std::move(nj));
-  if (!created) return created.error();
-  const auto& job = created.value();
-  if (auto published = s.bus.publish_job(job.lane, job.kind, job.id); !published) {
-    (void)with_db(s, [&](pqxx::work& tx) -> result<void> {
-      storage::set_job_status(tx, job.id, "failed", "enqueue failed: " + published.error().message);
-      tx.commit();
-      return success();
-    });
-    return failure(errc::unavailable, "the job queue is unavailable; nothing was queued, try again");
-  }
-  return job.id;
+  // Made and published together with submissions that arrive meanwhile.
+  auto submitted = s.batches.submit(std::move(nj));
+  if (!submitted) return submitted.error();
+  return submitted.value().id;
 }
 
 result<storage::course_record> submit_course(services& s, const storage::new_course& c) {
