@@ -132,7 +132,7 @@ std::vector<job_record> start_jobs(pqxx::transaction_base& tx, const std::vector
                        "when status in ('queued', 'retrying') then true "
                        "when status = 'running' then attempt < max_attempts and heartbeat_at < "
                        "now() - make_interval(secs => $3::float8 / 1000) else false end") +
-           // In a CASE too: jobs_course would serve `course_id is null`, that is every probe.
+           // In a CASE too, so that no index is chosen for it over the primary key.
            (courseless ? " and case when course_id is null then true else false end" : "") +
            " returning *), "
            "logged as (insert into job_events (job_id, kind, status, detail) "
