@@ -16,7 +16,7 @@ scripts/build.sh bench
 . bench/stack.sh
 bench_stack jobs 55491 42291
 port=18480
-STUDYFORGE_ENABLE_PROBE_JOBS=true STUDYFORGE_LANES_GENERATE_CONCURRENCY=${LANE_CONCURRENCY:-16} STUDYFORGE_REQUEST_WORKERS=${REQUEST_WORKERS:-8} \
+STUDYFORGE_ENABLE_PROBE_JOBS=true STUDYFORGE_LANES_GENERATE_CONCURRENCY=${LANE_CONCURRENCY:-32} STUDYFORGE_REQUEST_WORKERS=${REQUEST_WORKERS:-8} \
   bench_node $port
 echo "bench admin passphrase" | "$bin" admin create-user bench@example.test --admin >/dev/null
 token=$(curl -fsS -XPOST "http://127.0.0.1:$port/v1/auth/login" \
