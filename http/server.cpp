@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <sodium.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -718,7 +719,11 @@ result<std::uint16_t> server::start() {
     if (auto ioc = shards.at(shard).lock()) net::post(*ioc, std::move(fn));
   });
   p_->lst->run();
-  for (auto& s : p_->shards) p_->threads.emplace_back([ioc = s.get()] { ioc->run(); });
+  for (auto& s : p_->shards)
+    p_->threads.emplace_back([ioc = s.get()] {
+      pthread_setname_np(pthread_self(), "sf.http");
+      ioc->run();
+    });
   return port;
 }
 
