@@ -215,13 +215,17 @@ class nats_bus final : public bus {
     // Replies go to <prefix>.<batch>.<index>: a late reply to an earlier batch is told apart.
     const std::string base = box.prefix + "." + std::to_string(++box.batches) + ".";
     std::vector<bool> answered(jobs.size());
+    // The library frees messages on a thread of its own, woken for each message it is handed
+    // while idle: the batch's messages are handed over together, at the end.
+    std::vector<msg_ptr> done;
+    done.reserve(2 * jobs.size());
     std::size_t waiting = 0;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       const auto& j = jobs[i];
       std::string subject = names_.job_subject(j.lane, j.kind), reply = base + std::to_string(i);
       natsMsg* raw = nullptr;
       natsStatus s = natsMsg_Create(&raw, subject.c_str(), reply.c_str(), j.job_id.data(), static_cast<int>(j.job_id.size()));
-      msg_ptr msg(raw);
+      auto& msg = done.emplace_back(raw);
       if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", (j.dedup_id.empty() ? j.job_id : j.dedup_id).c_str());
       if (s == NATS_OK) s = natsConnection_PublishMsg(conn_.get(), msg.get());
       if (s != NATS_OK) {
@@ -238,7 +242,7 @@ class nats_bus final : public bus {
       if (left.count() <= 0) break;
       natsMsg* raw = nullptr;
       natsStatus s = natsSubscription_NextMsg(&raw, box.sub.get(), left.count());
-      msg_ptr reply(raw);
+      auto& reply = done.emplace_back(raw);
       if (s == NATS_TIMEOUT) break;
       if (s == NATS_NO_RESPONDERS) {
         // The library hands over the server's "no responders" without the message, so which
