@@ -28,9 +28,9 @@ struct node::impl {
   config::settings cfg;
   std::unique_ptr<storage::pool> db;
   std::unique_ptr<storage::group_commit> commits;  // job transactions, grouped per lane
-  std::unique_ptr<pipeline::job_batches> batches;   // jobs without a course, made and ended together
   std::unique_ptr<storage::blob_store> blobs;
   std::unique_ptr<messaging::bus> bus;
+  std::unique_ptr<pipeline::job_batches> batches;   // jobs without a course, made and ended together; uses bus
   std::unique_ptr<gen::provider_chain> providers;
   std::unique_ptr<gen::embedder> embeddings;
   std::unique_ptr<gen::transcriber> transcription;

@@ -1,5 +1,6 @@
 // NATS.c adapter: every natsStatus chain stays in this file.
 #include <nats/nats.h>
+#include <nlohmann/json.hpp>
 
 #include <charconv>
 #include <mutex>
@@ -236,7 +237,7 @@ class nats_bus final : public bus {
       }
     }
     const auto deadline = std::chrono::steady_clock::now() + ack_wait;
-    bool healthy = true;
+    bool complete = true;  // every reply of the batch was read
     while (waiting > 0) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
@@ -249,12 +250,10 @@ class nats_bus final : public bus {
         // job it answers is unknown; one stream takes every job subject, so it answers for all.
         for (std::size_t i = 0; i < jobs.size(); ++i)
           if (!answered[i]) out[i] = unqueued("no stream takes the job's subject");
+        complete = false;
         break;
       }
-      if (s != NATS_OK) {  // the connection closed under it
-        healthy = false;
-        break;
-      }
+      if (s != NATS_OK) break;  // the connection closed under it
       std::string_view subject = natsMsg_GetSubject(reply.get());
       if (subject.substr(0, base.size()) != base) continue;
       std::size_t i = jobs.size();
@@ -264,7 +263,9 @@ class nats_bus final : public bus {
       --waiting;
       out[i] = pub_ack(reply.get());
     }
-    if (healthy) give_back(std::move(inbox.value()));
+    // An inbox goes back to the pool only with nothing left to arrive: a reply still on its way
+    // (after a timeout, or the other "no responders" of this batch) would answer a later batch.
+    if (waiting == 0 && complete) give_back(std::move(inbox.value()));
     return out;
   }
 
@@ -306,9 +307,9 @@ class nats_bus final : public bus {
   // {"error":{..}}.
   static result<void> pub_ack(natsMsg* reply) {
     std::string_view body(natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
-    if (body.find("\"error\"") != std::string_view::npos || body.find("\"seq\"") == std::string_view::npos)
-      return unqueued("JetStream refused it: " + std::string(body.substr(0, 200)));
-    return success();
+    auto ack = nlohmann::json::parse(body, nullptr, false);
+    if (ack.is_object() && ack.contains("seq") && !ack.contains("error")) return success();
+    return unqueued("JetStream refused it: " + std::string(body.substr(0, 200)));
   }
 
   result<std::unique_ptr<ack_inbox>> take_inbox() {

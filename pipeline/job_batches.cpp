@@ -1,5 +1,9 @@
 #include "pipeline/job_batches.hpp"
 
+#include <unordered_set>
+
+#include "common/ids.hpp"
+#include "pipeline/journal.hpp"
 #include "pipeline/with_db.hpp"
 
 namespace sf::pipeline {
@@ -23,33 +27,40 @@ auto one_statement(storage::pool& db, Statement statement) {
   };
 }
 
-// Publishes jobs just made. Never throws: the rows exist now, and a batch that failed would
-// be made again, once per member. A job left unpublished is marked failed with the reason.
+// Publishes jobs just made. Never throws: the rows exist now, and a batch that failed would be
+// run again. A job left unpublished is marked failed with the reason, unless a node took it
+// meanwhile (its message arrived after all): then it was queued.
 std::vector<result<storage::job_record>> publish_made(storage::pool& db, messaging::bus& bus,
-                                                      std::vector<storage::job_record>& made) {
+                                                      std::vector<storage::job_record>& made) noexcept {
   std::vector<result<void>> published;
   try {
     std::vector<messaging::job_message> messages;
-    messages.reserve(made.size());
-    for (const auto& j : made) messages.push_back({j.lane, j.kind, j.id, j.id});
+    for (const auto& j : made) messages.push_back(message_of(j));
     published = bus.publish_jobs(messages);
   } catch (const std::exception& e) {
     published.assign(made.size(), failure(errc::unavailable, std::string("enqueue the job: ") + e.what()));
   }
   published.resize(made.size(), failure(errc::unavailable, "enqueue the job: no answer"));
-  std::vector<result<storage::job_record>> out;
-  out.reserve(made.size());
-  for (std::size_t i = 0; i < made.size(); ++i) {
-    if (published[i]) {
-      out.emplace_back(std::move(made[i]));
-      continue;
+  std::vector<std::string> unpublished;
+  std::string why;
+  for (std::size_t i = 0; i < made.size(); ++i)
+    if (!published[i]) {
+      unpublished.push_back(made[i].id);
+      why = "enqueue failed: " + published[i].error().message;
     }
-    (void)with_db(db, [&](pqxx::work& tx) -> result<void> {
-      storage::set_job_status(tx, made[i].id, "failed", "enqueue failed: " + published[i].error().message);
+  std::unordered_set<std::string> failed(unpublished.begin(), unpublished.end());  // if the marking fails too
+  if (!unpublished.empty()) {
+    auto marked = with_db(db, [&](pqxx::work& tx) -> result<std::vector<std::string>> {
+      auto ids = storage::fail_unpublished_jobs(tx, unpublished, why);
       tx.commit();
-      return success();
+      return ids;
     });
-    out.emplace_back(failure(errc::unavailable, "the job queue is unavailable; nothing was queued, try again"));
+    if (marked) failed = {marked.value().begin(), marked.value().end()};
+  }
+  std::vector<result<storage::job_record>> out;
+  for (auto& j : made) {
+    if (failed.count(j.id)) out.emplace_back(failure(errc::unavailable, "the job queue is unavailable; nothing was queued, try again"));
+    else out.emplace_back(std::move(j));
   }
   return out;
 }
@@ -72,6 +83,9 @@ job_batches::job_batches(storage::pool& db, messaging::bus& bus, std::string nod
                 max_batch, max_leaders) {}
 
 result<storage::job_record> job_batches::submit(storage::new_job j) {
+  // Named before it is made: a batch whose insert may have run before it failed is run again
+  // (each member alone), and then finds its rows instead of making second ones.
+  if (j.id.empty()) j.id = new_uuid();
   auto submitted = submits_.run(std::move(j));
   if (!submitted) return submitted.error();
   return std::move(submitted.value());

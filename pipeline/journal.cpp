@@ -23,11 +23,13 @@ result<void> journal::publish(messaging::bus& bus) const {
   // Events first: they are fire-and-forget, while the jobs wait for JetStream's acks.
   publish_events(bus, events_);
   std::vector<messaging::job_message> messages;
-  for (const auto& j : jobs_) messages.push_back({j.lane, j.kind, j.id, j.id});
+  for (const auto& j : jobs_) messages.push_back(message_of(j));
   for (auto& r : bus.publish_jobs(messages))
     if (!r) return r;
   return success();
 }
+
+messaging::job_message message_of(const storage::job_record& j) { return {j.lane, j.kind, j.id, j.id}; }
 
 std::string event_message(const storage::event_record& e) {
   nlohmann::json j{{"type", "event"},

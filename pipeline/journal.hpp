@@ -37,6 +37,9 @@ class journal {
   std::vector<storage::job_log_entry> logs_;
 };
 
+// A job's message on the JOBS stream (its dedup id is its own id).
+messaging::job_message message_of(const storage::job_record& j);
+
 // The WebSocket message for an event, which is also its NATS payload.
 std::string event_message(const storage::event_record& e);
 void publish_events(messaging::bus& bus, const std::vector<storage::event_record>& events);

@@ -55,20 +55,20 @@ std::optional<job_record> first_job(const pqxx::result& res) {
 }  // namespace
 
 std::vector<job_record> create_jobs(pqxx::transaction_base& tx, const std::vector<new_job>& jobs) {
-  // One statement for the whole batch, its rows passed as one JSON array. The ids are made
-  // here, so the rows returned (in no promised order) are put back in the order given.
+  // One statement for the whole batch, its rows passed as one JSON array. The ids are known
+  // before it runs, so the rows returned (in no promised order) are put back in the order given.
   static const std::string sql =  // built once: this runs for every job
       std::string("insert into jobs (id, owner_id, course_id, source_id, material_id, kind, lane, max_attempts, payload, "
                   "cluster, created_at) select id, owner_id, course_id, source_id, material_id, kind, lane, "
                   // clock_timestamp(): jobs made together are listed in the order given.
                   "max_attempts, payload::jsonb, cluster, clock_timestamp() from jsonb_to_recordset($1::jsonb) as "
                   "x(id uuid, owner_id uuid, course_id uuid, source_id uuid, material_id uuid, kind text, lane text, "
-                  "max_attempts int, payload text, cluster text) returning ") +
+                  "max_attempts int, payload text, cluster text) on conflict (id) do nothing returning ") +
       job_columns;
   auto rows = nlohmann::json::array();
   std::unordered_map<std::string, std::size_t> place;
   for (const auto& j : jobs) {
-    auto id = new_uuid();
+    auto id = j.id.empty() ? new_uuid() : j.id;
     place.emplace(id, rows.size());
     auto opt = [](const std::optional<std::string>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
     rows.push_back({{"id", id}, {"owner_id", j.owner_id}, {"course_id", opt(j.course_id)},
@@ -77,14 +77,34 @@ std::vector<job_record> create_jobs(pqxx::transaction_base& tx, const std::vecto
                     {"payload", j.payload_json}, {"cluster", j.cluster}});
   }
   std::vector<job_record> out(jobs.size());
-  for (const auto& r : detail::exec_prepared(tx, "create_jobs", sql, rows.dump())) {
-    auto job = read_job(r);
-    out[place.at(job.id)] = std::move(job);
-  }
+  auto put = [&](const pqxx::result& res) {
+    for (const auto& r : res) {
+      auto job = read_job(r);
+      out[place.at(job.id)] = std::move(job);
+    }
+  };
+  put(detail::exec_prepared(tx, "create_jobs", sql, rows.dump()));
+  std::vector<std::string> made_before;
+  for (const auto& [id, i] : place)
+    if (out[i].id.empty()) made_before.push_back(id);
+  if (!made_before.empty())
+    put(tx.exec_params(std::string("select ") + job_columns + " from jobs where id = any($1::uuid[])",
+                       detail::pg_array(made_before)));
   return out;
 }
 
 job_record create_job(pqxx::transaction_base& tx, const new_job& j) { return create_jobs(tx, {j}).front(); }
+
+std::vector<std::string> fail_unpublished_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
+                                               const std::string& error) {
+  std::vector<std::string> out;
+  for (const auto& r : tx.exec_params("update jobs set status = 'failed', error = $2, completed_at = now() "
+                                      "where id = any($1::uuid[]) and case when status = 'queued' then true else false end "
+                                      "returning id::text",
+                                      detail::pg_array(ids), error))
+    out.push_back(r[0].as<std::string>());
+  return out;
+}
 
 std::optional<job_record> find_job(pqxx::transaction_base& tx, const std::string& id, bool for_update) {
   return first_job(tx.exec_params(

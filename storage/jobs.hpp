@@ -9,6 +9,7 @@
 namespace sf::storage {
 
 struct new_job {
+  std::string id;  // empty: made by create_jobs. Given: a job made already is returned as it is
   std::string owner_id;
   std::optional<std::string> course_id, source_id, material_id;
   std::string kind;
@@ -18,9 +19,14 @@ struct new_job {
   std::string payload_json = "{}";
 };
 
-// New queued jobs, in one statement for the batch; in the order given.
+// New queued jobs, in one statement for the batch; in the order given. Idempotent for jobs
+// whose ids are given, so a batch whose outcome was lost can run again.
 std::vector<job_record> create_jobs(pqxx::transaction_base& tx, const std::vector<new_job>& jobs);
 job_record create_job(pqxx::transaction_base& tx, const new_job& j);
+// Jobs whose message could not be published, marked failed with `error` unless a node took
+// them meanwhile (their message did arrive). Returns the ids marked.
+std::vector<std::string> fail_unpublished_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
+                                               const std::string& error);
 std::optional<job_record> find_job(pqxx::transaction_base& tx, const std::string& id, bool for_update = false);
 // Owner-scoped; an admin passes an empty owner to see every job.
 std::optional<job_record> find_owned_job(pqxx::transaction_base& tx, const std::string& owner_id, const std::string& id);

@@ -84,7 +84,7 @@ TEST_CASE("publishers at once each get their own answers", "[bus]") {
   CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == ids.size());
 }
 
-TEST_CASE("a job no stream takes is refused at once, as unavailable", "[bus]") {
+TEST_CASE("a job no stream takes is refused at once, as unavailable, and queued once there is one", "[bus]") {
   auto bus = connect(unique("no-stream-"));  // its namespace has no stream
   auto results = bus->publish_jobs({{"generate", "probe", "job-x", ""}, {"chat", "probe", "job-y", ""}});
   REQUIRE(results.size() == 2);
@@ -95,4 +95,12 @@ TEST_CASE("a job no stream takes is refused at once, as unavailable", "[bus]") {
     CHECK(r.error().message.find("no stream") != std::string::npos);
   }
   CHECK(bus->publish_jobs({}).empty());
+  // Once the stream is there, the same bus queues jobs at once: nothing left of the refusals
+  // answers for them.
+  REQUIRE(bus->ensure_jobs_stream());
+  for (int round = 0; round < 3; ++round) {
+    auto queued = bus->publish_jobs({{"generate", "probe", "job-z" + std::to_string(round), ""}});
+    REQUIRE(queued.size() == 1);
+    CHECK(queued.front());
+  }
 }

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "common/ids.hpp"
 #include "storage/courses.hpp"
 #include "storage/events.hpp"
 #include "storage/jobs.hpp"
@@ -288,4 +289,41 @@ TEST_CASE_METHOD(job_store_setup, "a job listing applies exactly the filters giv
   auto all = ids_of(sf::storage::list_jobs(tx, "", std::nullopt, std::nullopt, 100000));
   CHECK(all.count(first) == 1);
   CHECK(all.count(theirs) == 1);
+}
+
+TEST_CASE_METHOD(job_store_setup, "jobs named before they are made are made once, however often the insert runs",
+                 "[store]") {
+  sf::storage::new_job j;
+  j.id = sf::new_uuid();
+  j.owner_id = owner;
+  j.kind = "probe";
+  j.lane = "generate";
+  j.cluster = cluster;
+  j.payload_json = R"({"n":1})";
+  auto other = j;
+  other.id = sf::new_uuid();
+  pqxx::nontransaction tx(conn);
+  auto first = sf::storage::create_jobs(tx, {j});
+  // The batch's outcome was lost and it runs again, now beside a job that is new.
+  auto again = sf::storage::create_jobs(tx, {other, j});
+  REQUIRE(again.size() == 2);
+  CHECK(again[0].id == other.id);
+  CHECK(again[1].id == j.id);
+  CHECK(again[1].created_at == first[0].created_at);
+  CHECK(again[1].payload_json == first[0].payload_json);
+  CHECK(tx.exec_params("select count(*) from jobs where id = any($1::uuid[])",
+                       "{" + j.id + "," + other.id + "}")[0][0].as<int>() == 2);
+}
+
+TEST_CASE_METHOD(job_store_setup, "a job whose publish failed is marked failed only while nobody took it",
+                 "[store]") {
+  auto waiting = new_job(), taken = new_job();
+  pqxx::work tx(conn);
+  REQUIRE(sf::storage::start_jobs(tx, {taken}, "node-one", 60000).size() == 1);
+  auto marked = sf::storage::fail_unpublished_jobs(tx, {waiting, taken}, "enqueue failed: no acknowledgement");
+  CHECK(marked == std::vector<std::string>{waiting});
+  auto w = sf::storage::find_job(tx, waiting);
+  CHECK(w->status == "failed");
+  CHECK(w->error == std::optional<std::string>("enqueue failed: no acknowledgement"));
+  CHECK(sf::storage::find_job(tx, taken)->status == "running");
 }
