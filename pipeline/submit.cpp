@@ -1,6 +1,7 @@
 #include "pipeline/submit.hpp"
 
 #include <fstream>
+#include <functional>
 #include <pqxx/pqxx>
 
 #include "ingest/extract.hpp"
@@ -30,6 +31,20 @@ void reopen_course(pqxx::transaction_base& tx, const storage::course_record& c) 
   if (c.status == "pending" || c.status == "processing") return;
   if (!course_transition_allowed(c.status, "pending")) return;
   storage::update_course_state(tx, c.id, c.version, {"pending", 0, std::string("queued"), std::nullopt, std::nullopt});
+}
+
+// After its publish failed nothing may claim the job was queued: it is marked failed, and
+// `also` marks what it was for, unless a node took it meanwhile (its message did arrive).
+// Returns whether it was marked; with the database down too, the row waits for the sweep.
+bool unqueue(services& s, const storage::job_record& job, const error& why,
+             const std::function<void(pqxx::work&)>& also) {
+  auto marked = with_db(s, [&](pqxx::work& tx) -> result<bool> {
+    bool failed = !storage::fail_unpublished_jobs(tx, {job.id}, "enqueue failed: " + why.message).empty();
+    if (failed) also(tx);
+    tx.commit();
+    return failed;
+  });
+  return !marked || marked.value();
 }
 
 }  // namespace
@@ -91,16 +106,11 @@ result<submitted_source> submit_source(services& s, const upload& u) {
   });
   if (!committed) return committed.error();
 
-  if (auto published = s.bus.publish_job(job.lane, job.kind, job.id); !published) {
-    // Nothing may claim to be queued: the job and its source are marked failed.
-    (void)with_db(s, [&](pqxx::work& tx) -> result<void> {
-      storage::set_job_status(tx, job.id, "failed", "enqueue failed: " + published.error().message);
-      storage::set_source_outcome(tx, source.id, {"failed", std::nullopt, std::nullopt, 0, 0, std::nullopt});
-      tx.commit();
-      return success();
-    });
+  if (auto published = s.bus.publish_job(job.lane, job.kind, job.id);
+      !published && unqueue(s, job, published.error(), [&](pqxx::work& tx) {
+        storage::set_source_outcome(tx, source.id, {"failed", std::nullopt, std::nullopt, 0, 0, std::nullopt});
+      }))
     return failure(errc::unavailable, "the job queue is unavailable; the upload was not queued, try again");
-  }
   publish_events(s.bus, events);
   return submitted_source{source.id, job.id};
 }
@@ -126,15 +136,11 @@ result<material_outcome> submit_material(services& s, const material_request& re
   });
   if (!committed) return committed.error();
   for (const auto& job : jobs) {
-    if (auto published = s.bus.publish_job(job.lane, job.kind, job.id); !published) {
-      (void)with_db(s, [&](pqxx::work& tx) -> result<void> {
-        storage::set_job_status(tx, job.id, "failed", "enqueue failed: " + published.error().message);
-        if (job.material_id) storage::fail_material(tx, *job.material_id, "enqueue failed");
-        tx.commit();
-        return success();
-      });
+    if (auto published = s.bus.publish_job(job.lane, job.kind, job.id);
+        !published && unqueue(s, job, published.error(), [&](pqxx::work& tx) {
+          if (job.material_id) storage::fail_material(tx, *job.material_id, "enqueue failed");
+        }))
       return failure(errc::unavailable, "the job queue is unavailable; nothing was queued, try again");
-    }
   }
   publish_events(s.bus, events);
   return out;

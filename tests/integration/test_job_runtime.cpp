@@ -217,6 +217,14 @@ TEST_CASE("with NATS down a submission is refused, and works again once NATS is 
     refused |= j["owner_id"] == admin.id && j["error"].get<std::string>().find("enqueue failed") != std::string::npos;
   CHECK(refused);
   CHECK(admin.get("/health")["nats"] == "down");
+  // An upload is refused the same way: its source is failed, not left waiting for a job.
+  auto course = admin.call("POST", "/v1/courses", {{"title", "Outage"}}, 201)["id"].get<std::string>();
+  auto upload = admin.http.upload("/v1/courses/" + course + "/sources?filename=n.txt", fixture("gettysburg_opening.srt"));
+  REQUIRE(upload);
+  CHECK(upload.value().status == 503);
+  auto sources = admin.get("/v1/courses/" + course)["sources"];
+  REQUIRE(sources.size() == 1);
+  CHECK(sources[0]["status"] == "failed");
 
   nats.start();
   std::string id;
