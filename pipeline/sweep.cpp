@@ -46,9 +46,14 @@ result<sweep_report> sweep(services& s, int stale_after_ms, int lost_after_ms) {
       if (!stats || stats.value().pending > 0 || stats.value().in_flight > 0) continue;
       auto conn = s.db.acquire();
       pqxx::work tx(*conn);
-      for (const auto& job : storage::waiting_jobs(tx, s.cfg.nats_namespace, lane, lost_after_ms, batch)) {
-        if (!s.bus.publish_job(job.lane, job.kind, job.id, redelivery_id(job.id, "sweep"))) break;
-        storage::mark_published(tx, job.id);
+      // Published together: one wait for all their acknowledgements, not one each.
+      auto lost = storage::waiting_jobs(tx, s.cfg.nats_namespace, lane, lost_after_ms, batch);
+      std::vector<messaging::job_message> messages;
+      for (const auto& job : lost) messages.push_back({job.lane, job.kind, job.id, redelivery_id(job.id, "sweep")});
+      auto published = s.bus.publish_jobs(messages);
+      for (std::size_t i = 0; i < lost.size() && i < published.size(); ++i) {
+        if (!published[i]) continue;  // still waiting: the next sweep tries again
+        storage::mark_published(tx, lost[i].id);
         ++report.republished;
       }
       tx.commit();
