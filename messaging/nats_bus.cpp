@@ -207,9 +207,9 @@ class nats_bus final : public bus {
   }
 
   std::vector<result<void>> publish_jobs(const std::vector<job_message>& jobs) override {
+    if (!connected()) return std::vector<result<void>>(jobs.size(), unqueued("the message bus is unavailable"));
     std::vector<result<void>> out(jobs.size(), unqueued("no acknowledgement from JetStream in time"));
     if (jobs.empty()) return out;
-    if (!connected()) return std::vector<result<void>>(jobs.size(), unqueued("the message bus is unavailable"));
     auto inbox = take_inbox();
     if (!inbox) return std::vector<result<void>>(jobs.size(), inbox.error());
     auto& box = *inbox.value();

@@ -72,7 +72,8 @@ job_batches::job_batches(storage::pool& db, messaging::bus& bus, std::string nod
           [&db, &bus, made = one_statement<storage::new_job>(db, storage::create_jobs)](
               const std::vector<storage::new_job>& jobs) -> result<std::vector<result<storage::job_record>>> {
             auto rows = made(jobs);
-            if (!rows) return rows.error();  // nothing was made: each call may run again alone
+            // Each call runs again alone: its insert, if it did run, is found instead of repeated.
+            if (!rows) return rows.error();
             return publish_made(db, bus, rows.value());
           },
           max_batch, max_submit_leaders),

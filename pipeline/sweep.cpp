@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "pipeline/jobs.hpp"
+#include "pipeline/journal.hpp"
 #include "storage/jobs.hpp"
 #include "storage/sources.hpp"
 
@@ -49,7 +50,10 @@ result<sweep_report> sweep(services& s, int stale_after_ms, int lost_after_ms) {
       // Published together: one wait for all their acknowledgements, not one each.
       auto lost = storage::waiting_jobs(tx, s.cfg.nats_namespace, lane, lost_after_ms, batch);
       std::vector<messaging::job_message> messages;
-      for (const auto& job : lost) messages.push_back({job.lane, job.kind, job.id, redelivery_id(job.id, "sweep")});
+      for (const auto& job : lost) {
+        messages.push_back(message_of(job));
+        messages.back().dedup_id = redelivery_id(job.id, "sweep");
+      }
       auto published = s.bus.publish_jobs(messages);
       for (std::size_t i = 0; i < lost.size() && i < published.size(); ++i) {
         if (!published[i]) continue;  // still waiting: the next sweep tries again
