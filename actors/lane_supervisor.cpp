@@ -56,6 +56,45 @@ worker_pool::task claim_task(pipeline::services* services, std::string lane, std
   };
 }
 
+// Settles a job whose actor died without reporting (it threw, or was killed past its hard
+// limit): retried while attempts are left, else failed. Reports `again` for the counters.
+worker_pool::task settle_lost_task(pipeline::services* services, std::string id, delivery_ptr msg, error why,
+                                   bool final_attempt, caf::actor supervisor) {
+  return [=](caf::blocking_actor*) {
+    auto job = [&]() -> std::optional<storage::job_record> {
+      try {
+        auto conn = services->db.acquire();
+        pqxx::read_transaction tx(*conn);
+        return storage::find_job(tx, id);
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+    }();
+    bool again = !final_attempt && job && job->attempt < job->max_attempts;
+    if (job) (void)pipeline::commit_failure(*services, *job, why, !again);
+    if (again) msg->nak(std::chrono::milliseconds(0));
+    else msg->ack();
+    caf::anon_send(supervisor, settled_atom::value, again);
+  };
+}
+
+// Records that the lane's running jobs are alive. One at a time: a tick while the last write
+// still waits for the database skips its own.
+worker_pool::task heartbeat_task(pipeline::services* services, std::string lane, std::vector<std::string> ids,
+                                 std::shared_ptr<std::atomic<bool>> writing) {
+  return [=](caf::blocking_actor*) {
+    try {
+      auto conn = services->db.acquire(std::chrono::milliseconds(500));
+      pqxx::work tx(*conn);
+      storage::heartbeat_jobs(tx, ids);
+      tx.commit();
+    } catch (const std::exception& e) {
+      spdlog::warn("lane {}: heartbeat not recorded: {}", lane, e.what());
+    }
+    writing->store(false);
+  };
+}
+
 // The fetcher owns the blocking natsSubscription_Fetch, so the supervisor never blocks on it.
 void fetcher(caf::blocking_actor* self, std::shared_ptr<messaging::pull_consumer> consumer, caf::actor supervisor) {
   bool running = true;
@@ -90,7 +129,7 @@ struct lane_state {
   bool draining = false;
   int capacity = 0;
   std::uint64_t claims = 0;  // claims started
-  std::shared_ptr<worker_pool> pool;  // the threads the lane's jobs run on
+  std::shared_ptr<std::atomic<bool>> heartbeat_writing = std::make_shared<std::atomic<bool>>(false);
   std::unordered_map<std::string, running_job> jobs;
   lane_status counters;
 };
@@ -117,7 +156,6 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
   st->capacity = cfg.lane(st->args.lane).concurrency;
   st->counters.lane = st->args.lane;
   st->counters.capacity = st->capacity;
-  st->pool = std::make_shared<worker_pool>(self->system(), st->capacity, "sf." + st->args.lane, cfg.lane(st->args.lane).nice);
   const int stale_after_ms = 2 * cfg.heartbeat_ms;
   auto log = spdlog::default_logger();
 
@@ -151,7 +189,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
     auto me = caf::actor_cast<caf::actor>(self);
     r.worker = self->spawn<caf::monitored>(job_actor, me, id);
     try {
-      st->pool->submit(job_work({st->args.services, st->args.registry, me, st->args.lane, id, r.kind, r.control,
+      st->args.pool->submit(job_work({st->args.services, st->args.registry, me, st->args.lane, id, r.kind, r.control,
                                  stale_after_ms, cfg.job_kind(r.kind).backoff_s, std::move(begun)},
                                 r.worker));
     } catch (const std::exception& e) {
@@ -185,7 +223,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
     }
     if (claim.empty()) return;
     try {
-      st->pool->submit(claim_task(st->args.services, st->args.lane, claim_no, claim, std::move(kinds), stale_after_ms,
+      st->args.pool->submit(claim_task(st->args.services, st->args.lane, claim_no, claim, std::move(kinds), stale_after_ms,
                                   caf::actor_cast<caf::actor>(self)));
     } catch (const std::exception& e) {
       log->error("lane {}: cannot claim a batch: {}", st->args.lane, e.what());
@@ -193,21 +231,17 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
     }
   };
 
-  // A job actor that died without reporting (crash, or killed past its hard limit).
+  // A job actor that died without reporting (crash, or killed past its hard limit). With no
+  // thread to settle it on, its message goes back: delivered again, the claim decides anew.
   auto settle_lost = [=](const std::string& id, running_job& r, const error& why, bool final_attempt) {
-    auto job = [&]() -> std::optional<storage::job_record> {
-      try {
-        auto conn = st->args.services->db.acquire();
-        pqxx::read_transaction tx(*conn);
-        return storage::find_job(tx, id);
-      } catch (const std::exception&) {
-        return std::nullopt;
-      }
-    }();
-    bool again = !final_attempt && job && job->attempt < job->max_attempts;
-    if (job) (void)pipeline::commit_failure(*st->args.services, *job, why, !again);
-    settle(r, again ? disposition::nak : disposition::ack, 0);
-    ++(again ? st->counters.retried : st->counters.failed);
+    try {
+      st->args.pool->submit(settle_lost_task(st->args.services, id, r.msg, why, final_attempt,
+                                             caf::actor_cast<caf::actor>(self)));
+    } catch (const std::exception& e) {
+      log->error("lane {}: cannot settle job {}: {}", st->args.lane, id, e.what());
+      settle(r, disposition::nak, 1000);
+      ++st->counters.retried;
+    }
   };
 
   self->set_default_handler(caf::print_and_drop);
@@ -289,13 +323,11 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
           hand_back(id, std::chrono::milliseconds(1000));
           ++st->counters.retried;
         }
-        if (!ids.empty()) {
+        if (!ids.empty() && !st->heartbeat_writing->exchange(true)) {
           try {
-            auto conn = st->args.services->db.acquire(std::chrono::milliseconds(500));
-            pqxx::work tx(*conn);
-            storage::heartbeat_jobs(tx, ids);
-            tx.commit();
+            st->args.pool->submit(heartbeat_task(st->args.services, st->args.lane, std::move(ids), st->heartbeat_writing));
           } catch (const std::exception& e) {
+            st->heartbeat_writing->store(false);
             log->warn("lane {}: heartbeat not recorded: {}", st->args.lane, e.what());
           }
         }
@@ -303,6 +335,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
         if (!unclaimed.empty()) want_more();
         self->delayed_send(self, std::chrono::milliseconds(cfg.heartbeat_ms), tick_atom::value);
       },
+      [=](settled_atom, bool again) { ++(again ? st->counters.retried : st->counters.failed); },
       [=](stats_atom) -> lane_status {
         st->counters.in_flight = static_cast<int>(st->jobs.size());
         return st->counters;

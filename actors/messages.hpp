@@ -26,6 +26,7 @@ using course_atom = caf::atom_constant<caf::atom("course")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using claimed_atom = caf::atom_constant<caf::atom("claimed")>;
+using settled_atom = caf::atom_constant<caf::atom("settled")>;
 
 // Why a running job must stop at its next checkpoint.
 enum class stop_reason : int { none = 0, cancelled, time_limit, shutdown };

@@ -42,6 +42,9 @@ struct runtime::impl {
   pipeline::services& services;
   caf::actor_system_config config;
   caf::actor_system system;
+  // Destroyed before the actor system and on the thread that ends the runtime: a pool's
+  // destructor joins its threads, and their scoped actors belong to the system.
+  std::vector<std::shared_ptr<worker_pool>> pools;
   caf::actor registry;
   caf::actor ticker;
   std::map<std::string, caf::actor> lanes;
@@ -62,9 +65,11 @@ result<void> runtime::start() {
     BOOST_OUTCOME_TRYV(s.bus.ensure_consumer(cs));
     if (s.cfg.lane(name).concurrency <= 0) continue;
     BOOST_OUTCOME_TRY(consumer, s.bus.bind(name));
-    lane_args args{&s, p_->registry, name, std::shared_ptr<messaging::pull_consumer>(std::move(consumer))};
-    // Detached: heartbeats write to PostgreSQL.
-    p_->lanes[name] = p_->system.spawn<caf::detached>(lane_supervisor, std::move(args));
+    const auto& lane = s.cfg.lane(name);
+    auto pool = std::make_shared<worker_pool>(p_->system, lane.concurrency, std::string("sf.") + name, lane.nice);
+    p_->pools.push_back(pool);
+    lane_args args{&s, p_->registry, name, std::shared_ptr<messaging::pull_consumer>(std::move(consumer)), pool};
+    p_->lanes[name] = p_->system.spawn(lane_supervisor, std::move(args));
   }
   // Detached: publishing waits for JetStream's acknowledgement.
   if (p_->lanes.count("scheduled")) p_->ticker = p_->system.spawn<caf::detached>(sweep_ticker, &s);
