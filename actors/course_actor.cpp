@@ -1,19 +1,67 @@
 #include "actors/course_actor.hpp"
 
+#include <deque>
 #include <unordered_map>
+#include <utility>
 
 namespace sf::actors {
 namespace {
 
-//   idle --commit--> committing --reply--> idle --60 s--> retiring --exit--> gone
+// A course's transactions on this node take turns: the actor grants the turn to one caller at
+// a time, in the order asked, and the caller runs its transaction on its own thread. So a
+// course costs no thread of its own, and the actor never blocks.
+//
+//   free --turn--> held --release (or the holder dies)--> next in line, or free
+//   free --idle_s without a message--> retiring --exit--> gone
+struct course_state {
+  caf::actor_addr holder;  // null when free
+  std::deque<std::pair<caf::actor_addr, caf::response_promise>> line;
+};
+
 caf::behavior course_actor(caf::event_based_actor* self, caf::actor registry, std::string course_id, int idle_s) {
+  auto st = std::make_shared<course_state>();
+  // The holder is monitored, so that a holder that ends without releasing (its thread ended)
+  // frees the turn. Callers in line are blocked waiting for their answer, so they cannot end.
+  auto grant = [=](caf::actor_addr who) {
+    st->holder = std::move(who);
+    self->monitor(st->holder);
+  };
+  auto pass_on = [=] {
+    self->demonitor(st->holder);
+    st->holder = nullptr;
+    if (st->line.empty()) return;
+    auto [who, promise] = std::move(st->line.front());
+    st->line.pop_front();
+    grant(std::move(who));
+    promise.deliver(true);
+  };
   self->set_default_handler(caf::print_and_drop);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    if (dm.source == st->holder) pass_on();
+  });
+  // Retired or drained: whoever waits in line asks the registry again (or commits alone).
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    for (auto& waiting : st->line) waiting.second.deliver(false);
+    st->line.clear();
+    self->quit(em.reason);
+  });
   return {
-      [](commit_atom, commit_ptr req) -> commit_ptr {
-        req->outcome = req->apply();
-        return req;
+      [=](turn_atom) -> caf::result<bool> {
+        auto who = caf::actor_cast<caf::actor_addr>(self->current_sender());
+        if (!st->holder) {
+          grant(std::move(who));
+          return true;
+        }
+        auto promise = self->make_response_promise();
+        st->line.emplace_back(std::move(who), promise);
+        return promise;
       },
-      caf::after(std::chrono::seconds(idle_s)) >> [=] { self->send(registry, retire_atom::value, course_id); },
+      [=](release_atom) {
+        if (caf::actor_cast<caf::actor_addr>(self->current_sender()) == st->holder) pass_on();
+      },
+      caf::after(std::chrono::seconds(idle_s)) >> [=] {
+        if (!st->holder && st->line.empty()) self->send(registry, retire_atom::value, course_id);
+      },
   };
 }
 
@@ -36,10 +84,7 @@ caf::behavior course_registry(caf::event_based_actor* self, int idle_s) {
   return {
       [=](course_atom, const std::string& id) -> caf::actor {
         auto& a = state->courses[id];
-        if (!a) {
-          // Detached: its transactions block on PostgreSQL.
-          a = self->spawn<caf::detached + caf::monitored>(course_actor, caf::actor_cast<caf::actor>(self), id, idle_s);
-        }
+        if (!a) a = self->spawn<caf::monitored>(course_actor, caf::actor_cast<caf::actor>(self), id, idle_s);
         return a;
       },
       [=](retire_atom, const std::string& id) {
@@ -64,12 +109,15 @@ result<void> commit_in_course(caf::blocking_actor* self, const caf::actor& regis
     self->request(registry, caf::infinite, course_atom::value, course_id)
         .receive([&](caf::actor& a) { course = std::move(a); }, [](caf::error&) {});
     if (!course) break;
-    auto req = std::make_shared<commit_request>(commit_request{fn, success()});
-    bool ran = false;
-    self->request(course, caf::infinite, commit_atom::value, req)
-        .receive([&](commit_ptr&) { ran = true; }, [](caf::error&) {});
-    if (ran) return req->outcome;
-    // The actor retired between lookup and request: ask the registry again.
+    bool granted = false;
+    self->request(course, caf::infinite, turn_atom::value).receive([&](bool ok) { granted = ok; }, [](caf::error&) {});
+    if (!granted) continue;  // the actor retired before our turn: ask the registry again
+    struct release {
+      caf::blocking_actor* self;
+      const caf::actor& course;
+      ~release() { self->send(course, release_atom::value); }
+    } on_exit{self, course};
+    return fn();
   }
   return fn();  // still safe: the course row's lock serializes the transaction
 }

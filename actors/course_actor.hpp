@@ -1,6 +1,7 @@
 #pragma once
-// One course actor per active course on this node: it runs that course's job outcomes one
-// at a time. Across nodes the course row's lock and version check keep transitions single.
+// One course actor per active course on this node: that course's job outcomes commit one at
+// a time, each in its turn, on the thread of the job that asks. Across nodes the course row's
+// lock and version check keep transitions single.
 #include "actors/messages.hpp"
 
 namespace sf::actors {
@@ -10,7 +11,7 @@ namespace sf::actors {
 // Course actors retire after `idle_s` seconds without work.
 caf::behavior course_registry(caf::event_based_actor* self, int idle_s);
 
-// Runs `fn` in the turn of the course's actor; commits directly when there is no course.
+// Runs `fn` on this thread in the course's turn; at once when there is no course.
 result<void> commit_in_course(caf::blocking_actor* self, const caf::actor& registry, const std::string& course_id,
                               std::function<result<void>()> fn);
 

@@ -21,12 +21,13 @@ using job_done_atom = caf::atom_constant<caf::atom("jobdone")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
-using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using course_atom = caf::atom_constant<caf::atom("course")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using claimed_atom = caf::atom_constant<caf::atom("claimed")>;
 using settled_atom = caf::atom_constant<caf::atom("settled")>;
+using turn_atom = caf::atom_constant<caf::atom("turn")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
 
 // Why a running job must stop at its next checkpoint.
 enum class stop_reason : int { none = 0, cancelled, time_limit, shutdown };
@@ -44,17 +45,10 @@ using delivery_batch = std::vector<delivery_ptr>;
 // What the lane does with a job's message once the job actor is done with it.
 enum class disposition : int { ack = 0, nak, term };
 
-// A transaction that a course actor runs in its turn.
-struct commit_request {
-  std::function<result<void>()> apply;
-  result<void> outcome = success();
-};
-using commit_ptr = std::shared_ptr<commit_request>;
 
 }  // namespace sf::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::control_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::delivery_batch)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::commit_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::disposition)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::lane_status)
