@@ -10,6 +10,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -31,14 +32,18 @@ class combiner {
       : fn_(std::move(fn)), max_batch_(max_batch), max_leaders_(max_leaders) {}
 
   result<Out> run(In in) {
-    waiter self(std::move(in));
-    std::vector<waiter*> batch;
+    // Shared with the leader that takes it, which wakes it after letting go of the lock: the
+    // member may see its result and return before that wake-up, and its condition variable
+    // must still be there for it. (Woken under the lock, each member went back to sleep on the
+    // lock at once, and was woken again when the leader let go of it.)
+    auto self = std::make_shared<waiter>(std::move(in));
+    std::vector<std::shared_ptr<waiter>> batch;
     batch.reserve(max_batch_);  // so that taking members under the lock allocates nothing
     std::unique_lock lock(mu_);
-    waiting_.push_back(&self);
-    while (!self.out && !self.alone) {
-      if (self.taken || leading_ >= max_leaders_) {
-        self.cv.wait(lock);
+    waiting_.push_back(self);
+    while (!self->out && !self->alone) {
+      if (self->taken || leading_ >= max_leaders_) {
+        self->cv.wait(lock);
         continue;
       }
       ++leading_;
@@ -48,25 +53,30 @@ class combiner {
         batch.back()->taken = true;
         waiting_.pop_front();
       }
-      if (!waiting_.empty() && leading_ < max_leaders_) waiting_.front()->cv.notify_one();
+      auto co_leader = !waiting_.empty() && leading_ < max_leaders_ ? waiting_.front() : nullptr;
       lock.unlock();
+      if (co_leader) co_leader->cv.notify_one();
       auto outs = call(batch);
       lock.lock();
       --leading_;
       bool again_alone = !outs && batch.size() > 1;
-      // A member may return as soon as it sees its result, so it is woken under the lock.
       for (std::size_t i = 0; i < batch.size(); ++i) {
         if (again_alone) batch[i]->alone = true;
         else if (outs) batch[i]->out.emplace(boost::outcome_v2::in_place_type<Out>, std::move(outs.value()[i]));
         else batch[i]->out.emplace(boost::outcome_v2::failure(outs.error()));
-        if (batch[i] != &self) batch[i]->cv.notify_one();
       }
-      if (!waiting_.empty()) waiting_.front()->cv.notify_one();  // the next leader
+      auto next_leader = waiting_.empty() ? nullptr : waiting_.front();
+      lock.unlock();
+      for (auto& member : batch)
+        if (member != self) member->cv.notify_one();
+      if (next_leader) next_leader->cv.notify_one();
+      batch.clear();
+      lock.lock();
     }
-    if (self.out) return std::move(*self.out);
-    // Its batch failed: it runs again by itself, on its own thread, beside the others.
     lock.unlock();
-    auto outs = call({&self});
+    if (self->out) return std::move(*self->out);
+    // Its batch failed: it runs again by itself, on its own thread, beside the others.
+    auto outs = call({self});
     if (!outs) return boost::outcome_v2::failure(outs.error());
     // Out may itself be a result: say which side it goes on.
     return result<Out>(boost::outcome_v2::in_place_type<Out>, std::move(outs.value().front()));
@@ -83,14 +93,14 @@ class combiner {
   };
 
   // Never throws. The inputs go back to their waiters afterwards, for a run alone.
-  result<std::vector<Out>> call(const std::vector<waiter*>& batch) {
+  result<std::vector<Out>> call(const std::vector<std::shared_ptr<waiter>>& batch) {
     std::vector<In> inputs;
     auto give_back = [&] {
       for (std::size_t i = 0; i < inputs.size(); ++i) batch[i]->in = std::move(inputs[i]);
     };
     try {
       inputs.reserve(batch.size());
-      for (auto* w : batch) inputs.push_back(std::move(w->in));
+      for (const auto& w : batch) inputs.push_back(std::move(w->in));
       auto outs = fn_(inputs);
       give_back();
       if (outs && outs.value().size() != batch.size())
@@ -110,7 +120,7 @@ class combiner {
   std::size_t max_batch_;
   int max_leaders_;
   std::mutex mu_;
-  std::deque<waiter*> waiting_;
+  std::deque<std::shared_ptr<waiter>> waiting_;
   int leading_ = 0;
 };
 
