@@ -12,7 +12,7 @@ namespace {
 // course costs no thread of its own, and the actor never blocks.
 //
 //   free --turn--> held --release (or the holder dies)--> next in line, or free
-//   free --idle_s without a message--> retiring --exit--> gone
+//   free --idle_s without a message--> gone (the registry told first)
 struct course_state {
   caf::actor_addr holder;  // null when free
   std::deque<std::pair<caf::actor_addr, caf::response_promise>> line;
@@ -39,10 +39,11 @@ caf::behavior course_actor(caf::event_based_actor* self, caf::actor registry, st
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == st->holder) pass_on();
   });
-  // Retired or drained: whoever waits in line asks the registry again (or commits alone).
+  // Drained with the node: whoever waits in line asks the registry again (or commits alone).
   self->set_exit_handler([=](caf::exit_msg& em) {
     for (auto& waiting : st->line) waiting.second.deliver(false);
     st->line.clear();
+    if (st->holder) self->demonitor(st->holder);
     self->quit(em.reason);
   });
   return {
@@ -59,8 +60,13 @@ caf::behavior course_actor(caf::event_based_actor* self, caf::actor registry, st
       [=](release_atom) {
         if (caf::actor_cast<caf::actor_addr>(self->current_sender()) == st->holder) pass_on();
       },
+      // Retires itself, and only while free: told to go by the registry instead, it could let
+      // a turn go on here while a new actor for the course granted another. The registry hears
+      // of it before anyone whose request the ended actor turns away asks the registry again.
       caf::after(std::chrono::seconds(idle_s)) >> [=] {
-        if (!st->holder && st->line.empty()) self->send(registry, retire_atom::value, course_id);
+        if (st->holder || !st->line.empty()) return;
+        self->send(registry, retire_atom::value, course_id);
+        self->quit();
       },
   };
 }
@@ -89,9 +95,7 @@ caf::behavior course_registry(caf::event_based_actor* self, int idle_s) {
       },
       [=](retire_atom, const std::string& id) {
         auto it = state->courses.find(id);
-        if (it == state->courses.end() || it->second.address() != self->current_sender()) return;
-        self->send_exit(it->second, caf::exit_reason::user_shutdown);
-        state->courses.erase(it);
+        if (it != state->courses.end() && it->second.address() == self->current_sender()) state->courses.erase(it);
       },
       [=](drain_atom) {
         for (auto& [id, a] : state->courses) self->send_exit(a, caf::exit_reason::user_shutdown);

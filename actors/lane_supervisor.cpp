@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 #include <unordered_map>
 
+#include "actors/course_actor.hpp"
 #include "actors/job_actor.hpp"
 #include "common/ids.hpp"
 #include "pipeline/jobs.hpp"
@@ -58,9 +59,9 @@ worker_pool::task claim_task(pipeline::services* services, std::string lane, std
 
 // Settles a job whose actor died without reporting (it threw, or was killed past its hard
 // limit): retried while attempts are left, else failed. Reports `again` for the counters.
-worker_pool::task settle_lost_task(pipeline::services* services, std::string id, delivery_ptr msg, error why,
-                                   bool final_attempt, caf::actor supervisor) {
-  return [=](caf::blocking_actor*) {
+worker_pool::task settle_lost_task(pipeline::services* services, caf::actor registry, std::string id, delivery_ptr msg,
+                                   error why, bool final_attempt, caf::actor supervisor) {
+  return [=](caf::blocking_actor* self) {
     auto job = [&]() -> std::optional<storage::job_record> {
       try {
         auto conn = services->db.acquire();
@@ -71,7 +72,9 @@ worker_pool::task settle_lost_task(pipeline::services* services, std::string id,
       }
     }();
     bool again = !final_attempt && job && job->attempt < job->max_attempts;
-    if (job) (void)pipeline::commit_failure(*services, *job, why, !again);
+    if (job)
+      (void)commit_in_course(self, registry, job->course_id.value_or(""),
+                             [&] { return pipeline::commit_failure(*services, *job, why, !again); });
     if (again) msg->nak(std::chrono::milliseconds(0));
     else msg->ack();
     caf::anon_send(supervisor, settled_atom::value, again);
@@ -90,6 +93,8 @@ worker_pool::task heartbeat_task(pipeline::services* services, std::string lane,
       tx.commit();
     } catch (const std::exception& e) {
       spdlog::warn("lane {}: heartbeat not recorded: {}", lane, e.what());
+    } catch (...) {
+      spdlog::warn("lane {}: heartbeat not recorded", lane);
     }
     writing->store(false);
   };
@@ -235,7 +240,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
   // thread to settle it on, its message goes back: delivered again, the claim decides anew.
   auto settle_lost = [=](const std::string& id, running_job& r, const error& why, bool final_attempt) {
     try {
-      st->args.pool->submit(settle_lost_task(st->args.services, id, r.msg, why, final_attempt,
+      st->args.pool->submit(settle_lost_task(st->args.services, st->args.registry, id, r.msg, why, final_attempt,
                                              caf::actor_cast<caf::actor>(self)));
     } catch (const std::exception& e) {
       log->error("lane {}: cannot settle job {}: {}", st->args.lane, id, e.what());

@@ -20,7 +20,7 @@ struct lane_args {
   std::string lane;
   std::shared_ptr<messaging::pull_consumer> consumer;
   // The threads the lane's jobs run on. The runtime owns it too and drops it last, off the
-  // scheduler: its destructor joins threads, which may still run a job given up on.
+  // scheduler, once idle: its destructor joins threads, which may still run a job given up on.
   std::shared_ptr<worker_pool> pool;
 };
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 
@@ -42,8 +43,9 @@ struct runtime::impl {
   pipeline::services& services;
   caf::actor_system_config config;
   caf::actor_system system;
-  // Destroyed before the actor system and on the thread that ends the runtime: a pool's
-  // destructor joins its threads, and their scoped actors belong to the system.
+  // Destroyed before the actor system and on the thread that ends the runtime, once shutdown
+  // found them idle: a pool's destructor joins its threads, whose scoped actors belong to the
+  // system.
   std::vector<std::shared_ptr<worker_pool>> pools;
   caf::actor registry;
   caf::actor ticker;
@@ -115,6 +117,15 @@ bool runtime::shutdown(std::chrono::milliseconds grace) {
   }
   if (left > 0) spdlog::warn("shutdown: {} lanes still had running jobs; their messages will be redelivered", left);
   bool clean = left == 0;
+  // A lane ends with its last job's actor; a thread may still run a job given up on past its
+  // hard limit, and the pool's destructor would wait for it. What else is left (a heartbeat,
+  // the end of a task that just reported) returns within moments.
+  auto settled_by = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(2));
+  for (auto& pool : p_->pools)
+    if (clean && !pool->wait_idle(settled_by)) {
+      spdlog::warn("shutdown: a job given up on past its time limit is still running");
+      clean = false;
+    }
   for (auto& [name, lane] : p_->lanes) self->send_exit(lane, caf::exit_reason::user_shutdown);
   if (p_->registry) self->send(p_->registry, drain_atom::value);
   p_->lanes.clear();

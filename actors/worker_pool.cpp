@@ -44,6 +44,11 @@ void worker_pool::submit(task t) {
   for (auto& th : done) th.join();
 }
 
+bool worker_pool::wait_idle(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  return drained_.wait_until(lock, deadline, [&] { return running_ == 0 && tasks_.empty(); });
+}
+
 void worker_pool::serve() {
   pthread_setname_np(pthread_self(), name_.c_str());
   // Relative to the thread that started it, like nice(1). Raising niceness needs no privilege;
@@ -65,6 +70,7 @@ void worker_pool::serve() {
     if (tasks_.empty()) break;  // stopping
     auto t = std::move(tasks_.front());
     tasks_.pop_front();
+    ++running_;
     lock.unlock();
     try {
       t(self.ptr());
@@ -73,6 +79,7 @@ void worker_pool::serve() {
     }
     t = nullptr;
     lock.lock();
+    if (--running_ == 0 && tasks_.empty()) drained_.notify_all();
     if (stopping_ || idle_ >= max_idle_) break;
   }
   finished_.push_back(std::this_thread::get_id());

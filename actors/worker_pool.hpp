@@ -9,6 +9,7 @@
 // actors (the course actors) while they block.
 #include <caf/all.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -32,6 +33,9 @@ class worker_pool {
   worker_pool& operator=(const worker_pool&) = delete;
 
   void submit(task t);
+  // Waits until no task is queued or running; false when one still is at `deadline` (a job
+  // given up on past its hard limit may never return).
+  bool wait_idle(std::chrono::steady_clock::time_point deadline);
 
  private:
   void serve();
@@ -44,6 +48,8 @@ class worker_pool {
   std::condition_variable wake_;
   std::deque<task> tasks_;
   int idle_ = 0;
+  int running_ = 0;  // tasks under way
+  std::condition_variable drained_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
   std::vector<std::thread::id> finished_;  // threads that exited: joined by the next submit

@@ -92,7 +92,7 @@ TEST_CASE("time limits end a job as failed and the lane goes on", "[runtime]") {
   auto admin = make_admin(node.endpoint(), "limits");
 
   auto polite = submit_probe(admin, "generate", {{"sleep_ms", 60000}});  // stops at a checkpoint
-  auto stuck = submit_probe(admin, "generate", {{"hang_ms", 8000}});     // never looks up
+  auto stuck = submit_probe(admin, "generate", {{"hang_ms", 60000}});    // never looks up
   auto a = wait_for_job(admin, polite, 10s);
   CHECK(a["status"] == "failed");
   CHECK(a["error"].get<std::string>().rfind("time_limit", 0) == 0);
@@ -103,6 +103,11 @@ TEST_CASE("time limits end a job as failed and the lane goes on", "[runtime]") {
 
   auto after = submit_probe(admin, "generate", {{"sleep_ms", 10}});
   CHECK(wait_for_job(admin, after, 10s)["status"] == "succeeded");
+
+  // The stuck job's thread still hangs; a stopping node does not wait for it.
+  auto asked = std::chrono::steady_clock::now();
+  CHECK(node.terminate(30s) == 0);
+  CHECK(std::chrono::steady_clock::now() - asked < 10s);
 }
 
 TEST_CASE("a job actor that dies is noticed by its supervisor", "[runtime]") {
@@ -115,6 +120,11 @@ TEST_CASE("a job actor that dies is noticed by its supervisor", "[runtime]") {
   CHECK(j["error"].get<std::string>().find("actor stopped") != std::string::npos);
   auto after = submit_probe(admin, "generate", {{"sleep_ms", 10}});
   CHECK(wait_for_job(admin, after, 10s)["status"] == "succeeded");
+
+  // The stuck job's thread still hangs; a stopping node does not wait for it.
+  auto asked = std::chrono::steady_clock::now();
+  CHECK(node.terminate(30s) == 0);
+  CHECK(std::chrono::steady_clock::now() - asked < 10s);
 }
 
 TEST_CASE("interactive work never waits behind bulk work", "[runtime]") {

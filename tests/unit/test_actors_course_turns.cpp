@@ -122,3 +122,28 @@ TEST_CASE("callers in line when the course actors stop still commit", "[actors]"
   leave.set_value();
   CHECK(holder.get());
 }
+
+TEST_CASE("a course actor retires when idle, and the course's next commit gets a new one", "[actors]") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto registry = sys.spawn(course_registry, 1);
+  caf::scoped_actor self{sys};
+  auto actor_of = [&] {
+    caf::actor a;
+    self->request(registry, 5s, sf::actors::course_atom::value, std::string("course-1"))
+        .receive([&](caf::actor& found) { a = found; }, [](caf::error&) {});
+    return a;
+  };
+  CHECK(commit_in_course(self.ptr(), registry, "course-1", [] { return sf::result<void>(sf::success()); }));
+  auto first = actor_of();
+  REQUIRE(first);
+  self->monitor(first);
+  bool retired = false;
+  self->receive([&](caf::down_msg&) { retired = true; }, caf::after(5s) >> [] {});
+  REQUIRE(retired);
+  auto second = actor_of();
+  CHECK(second);
+  CHECK(second != first);
+  CHECK(commit_in_course(self.ptr(), registry, "course-1", [] { return sf::result<void>(sf::success()); }));
+  caf::anon_send(registry, sf::actors::drain_atom::value);
+}

@@ -124,3 +124,15 @@ TEST_CASE("worker pool threads carry the pool's name and niceness", "[actors]") 
   // Only the pool's thread yields: the thread that made it keeps its priority.
   CHECK(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())) == base);
 }
+
+TEST_CASE("wait_idle answers whether every task has returned by the deadline", "[actors]") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  worker_pool pool(sys, 2);
+  CHECK(pool.wait_idle(std::chrono::steady_clock::now()));  // nothing ever ran
+  gate stuck;
+  pool.submit([&](caf::blocking_actor*) { stuck.wait(); });
+  CHECK_FALSE(pool.wait_idle(std::chrono::steady_clock::now() + 100ms));
+  stuck.release();
+  CHECK(pool.wait_idle(std::chrono::steady_clock::now() + 10s));
+}
