@@ -11,6 +11,7 @@
 
 #include <nats/nats.h>
 
+#include <functional>
 #include <mutex>
 
 #include "messaging/bus.hpp"
@@ -78,6 +79,26 @@ void make_small_stream(const std::string& ns, std::int64_t max_msgs) {
   REQUIRE(s == NATS_OK);
 }
 
+// `threads` publishers at once on one bus, each publishing `batches` batches of `per_batch`
+// jobs; `answer` hears each job id with its result (called under a lock).
+void publish_concurrently(sf::messaging::bus& bus, int threads, int batches, int per_batch,
+                          const std::function<void(int thread, const std::string& id, bool queued)>& answer) {
+  std::mutex mu;
+  std::vector<std::thread> running;
+  for (int t = 0; t < threads; ++t)
+    running.emplace_back([&, t] {
+      for (int b = 0; b < batches; ++b) {
+        std::vector<job_message> jobs;
+        for (int i = 0; i < per_batch; ++i)
+          jobs.push_back({"generate", "probe", "job-" + std::to_string(t) + "-" + std::to_string(b) + "-" + std::to_string(i), ""});
+        auto results = bus.publish_jobs(jobs);
+        std::lock_guard lock(mu);
+        for (std::size_t i = 0; i < jobs.size(); ++i) answer(t, jobs[i].job_id, i < results.size() && results[i]);
+      }
+    });
+  for (auto& t : running) t.join();
+}
+
 }  // namespace
 
 TEST_CASE("jobs published together are each queued once, a repeated id only once", "[bus]") {
@@ -101,17 +122,8 @@ TEST_CASE("publishers at once each get their own answers", "[bus]") {
   REQUIRE(bus->ensure_jobs_stream());
   constexpr int threads = 6, batches = 20, per_batch = 5;
   std::vector<int> failures(threads);
-  std::vector<std::thread> running;
-  for (int t = 0; t < threads; ++t)
-    running.emplace_back([&, t] {
-      for (int b = 0; b < batches; ++b) {
-        std::vector<job_message> jobs;
-        for (int i = 0; i < per_batch; ++i)
-          jobs.push_back({"generate", "probe", "job-" + std::to_string(t) + "-" + std::to_string(b) + "-" + std::to_string(i), ""});
-        for (const auto& r : bus->publish_jobs(jobs)) failures[static_cast<std::size_t>(t)] += r ? 0 : 1;
-      }
-    });
-  for (auto& t : running) t.join();
+  publish_concurrently(*bus, threads, batches, per_batch,
+                       [&](int t, const std::string&, bool queued) { failures[static_cast<std::size_t>(t)] += queued ? 0 : 1; });
   for (int f : failures) CHECK(f == 0);
   auto ids = drain(*bus, "generate");
   CHECK(ids.size() == threads * batches * per_batch);
@@ -144,22 +156,9 @@ TEST_CASE("publishers at once get each job's own answer when the stream takes on
   constexpr int threads = 6, batches = 20, per_batch = 5, room = 248;  // not a whole number of batches: one batch is answered both ways
   make_small_stream(ns, room);
   auto bus = connect(ns);
-  std::mutex mu;
   std::set<std::string> accepted, refused;
-  std::vector<std::thread> running;
-  for (int t = 0; t < threads; ++t)
-    running.emplace_back([&, t] {
-      for (int b = 0; b < batches; ++b) {
-        std::vector<job_message> jobs;
-        for (int i = 0; i < per_batch; ++i)
-          jobs.push_back({"generate", "probe", "job-" + std::to_string(t) + "-" + std::to_string(b) + "-" + std::to_string(i), ""});
-        auto results = bus->publish_jobs(jobs);
-        std::lock_guard lock(mu);
-        for (std::size_t i = 0; i < jobs.size() && i < results.size(); ++i)
-          (results[i] ? accepted : refused).insert(jobs[i].job_id);
-      }
-    });
-  for (auto& t : running) t.join();
+  publish_concurrently(*bus, threads, batches, per_batch,
+                       [&](int, const std::string& id, bool queued) { (queued ? accepted : refused).insert(id); });
   CHECK(accepted.size() == room);
   CHECK(refused.size() == threads * batches * per_batch - room);
   // Exactly the jobs told "queued" are in the stream: no answer went to another job of a batch.
