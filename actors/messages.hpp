@@ -45,7 +45,6 @@ using delivery_batch = std::vector<delivery_ptr>;
 // What the lane does with a job's message once the job actor is done with it.
 enum class disposition : int { ack = 0, nak, term };
 
-
 }  // namespace sf::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::control_ptr)
