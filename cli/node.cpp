@@ -55,7 +55,7 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
   configure_logging(s);
   BOOST_OUTCOME_TRY(applied, storage::migrate(s.database_url));
   if (applied > 0) spdlog::info("applied {} schema migrations", applied);
-  p.db = std::make_unique<storage::pool>(s.database_url, s.request_workers + 16);
+  p.db = std::make_unique<storage::pool>(s.database_url, s.request_workers + 16, "studyforge " + s.node_id);
   p.blobs = std::make_unique<storage::blob_store>(std::filesystem::path(s.data_dir) / "blobs");
   BOOST_OUTCOME_TRY(bus, messaging::connect(s.nats_url, "studyforge-" + s.node_id, s.nats_namespace));
   p.bus = std::move(bus);

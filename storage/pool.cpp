@@ -1,5 +1,7 @@
 #include "storage/pool.hpp"
 
+#include <poll.h>
+
 #include <pqxx/pqxx>
 
 namespace sf::storage {
@@ -10,20 +12,39 @@ pool::lease::~lease() {
   if (conn_) owner_->give_back(std::move(conn_));
 }
 
-pool::pool(std::string url, int size) : url_(std::move(url)), size_(size) {}
+pool::pool(std::string url, int size, std::string application_name)
+    : url_(std::move(url)), size_(size), application_name_(std::move(application_name)) {}
 pool::~pool() = default;
 
+namespace {
+
+// A session the server ended while it sat idle (PostgreSQL restarted, pg_terminate_backend, a
+// proxy's idle timeout) has a readable socket: the backend's last word, then end of file. A
+// live idle session has nothing to say, since nothing LISTENs on pooled connections. Handing
+// out such a connection would fail the request that got it.
+bool ended_while_idle(const pqxx::connection& c) {
+  pollfd p{c.sock(), POLLIN, 0};
+  return p.fd < 0 || ::poll(&p, 1, 0) != 0;
+}
+
+}  // namespace
+
 pool::lease pool::acquire(std::chrono::milliseconds timeout) {
+  std::vector<std::unique_ptr<pqxx::connection>> ended;  // closed once the lock is let go
   std::unique_lock lock(mu_);
-  if (!cv_.wait_for(lock, timeout, [&] { return !idle_.empty() || open_ < size_; }))
-    throw pqxx::broken_connection("no database connection free within the time limit");
-  if (!idle_.empty()) {
+  while (true) {
+    if (!cv_.wait_for(lock, timeout, [&] { return !idle_.empty() || open_ < size_; }))
+      throw pqxx::broken_connection("no database connection free within the time limit");
+    if (idle_.empty()) break;
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    return lease(this, std::move(c));
+    if (!ended_while_idle(*c)) return lease(this, std::move(c));
+    ended.push_back(std::move(c));
+    --open_;
   }
   ++open_;
   lock.unlock();
+  ended.clear();
   try {
     auto c = std::make_unique<pqxx::connection>(url_);
     // Every parameterised statement on these connections, named or not, is planned once and
@@ -39,6 +60,7 @@ pool::lease pool::acquire(std::chrono::milliseconds timeout) {
     // autovacuum's next ANALYZE (up to a minute) replanned it. Our statements find rows by
     // key; a query with no index to use still scans (the sweep's look for rejected files).
     c->set_variable("enable_seqscan", "off");
+    if (!application_name_.empty()) c->set_variable("application_name", c->quote(application_name_));
     return lease(this, std::move(c));
   } catch (...) {
     std::lock_guard relock(mu_);

@@ -29,7 +29,9 @@ class pool {
     std::unique_ptr<pqxx::connection> conn_;
   };
 
-  pool(std::string url, int size);
+  // `application_name` labels this pool's sessions in pg_stat_activity, so an operator (or a
+  // test) can tell which node holds which connection.
+  pool(std::string url, int size, std::string application_name = {});
   ~pool();
 
   // Waits up to `timeout` for a free connection. Throws pqxx::broken_connection when the
@@ -46,6 +48,7 @@ class pool {
 
   std::string url_;
   int size_;
+  std::string application_name_;
   int open_ = 0;  // connections in use or idle
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   std::mutex mu_;

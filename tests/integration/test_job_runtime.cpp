@@ -1,7 +1,10 @@
 // The durable job runtime against real PostgreSQL and nats-server: retries, cancellation,
-// time limits, supervision, lane isolation, node death, NATS outages, SIGTERM, lost messages.
+// time limits, supervision, lane isolation, node death, NATS outages, lost database connections,
+// SIGTERM, lost messages.
 #include <nats/nats.h>
 #include <signal.h>
+
+#include <pqxx/pqxx>
 
 #include <set>
 #include <thread>
@@ -203,6 +206,36 @@ TEST_CASE("killing a node loses no job and doubles none", "[runtime][slow]") {
     taken_over += j["attempt"].get<int>() > 1;
   }
   CHECK(taken_over > 0);  // the kill really interrupted jobs, and they were run again
+}
+
+TEST_CASE("connections to the database cut while jobs run lose no job and double none", "[runtime]") {
+  auto env = runtime_env(unique_namespace("dbcut"), {{"STUDYFORGE_LANES_GENERATE_CONCURRENCY", "4"}});
+  node_process node(env);
+  auto admin = make_admin(node.endpoint(), "dbcut");
+  std::vector<std::string> jobs;
+  for (int i = 0; i < 12; ++i) jobs.push_back(submit_probe(admin, "generate", {{"sleep_ms", 300}}));
+
+  // Every session of the node ends, as when PostgreSQL restarts or a proxy drops idle
+  // connections: again and again while its jobs are claimed, run and committed. Requests that
+  // follow must not fail on the pool's dead connections, and no job may be lost or doubled.
+  pqxx::connection db{std::getenv("STUDYFORGE_DATABASE_URL")};
+  int cut = 0;
+  for (int round = 0; round < 60; ++round) {
+    std::this_thread::sleep_for(20ms);
+    pqxx::nontransaction tx(db);
+    cut += tx.exec_params1("select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = $1",
+                           "studyforge test-" + std::to_string(node.endpoint().port))[0]
+               .as<int>();
+  }
+  CHECK(cut >= 4);
+
+  for (const auto& id : jobs) {
+    auto j = wait_for_job(admin, id, 60s);
+    CHECK(j["status"] == "succeeded");
+    CHECK(count_status(admin.get("/v1/jobs/" + id + "/events"), "succeeded") == 1);
+  }
+  // The node goes on with fresh connections.
+  CHECK(wait_for_job(admin, submit_probe(admin, "generate", json::object()))["status"] == "succeeded");
 }
 
 TEST_CASE("with NATS down a submission is refused, and works again once NATS is back", "[runtime]") {
