@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 namespace sf::actors {
 namespace {
 
@@ -47,10 +49,27 @@ struct verdict {
   int delay_ms = 0;
 };
 
+// Commits a job's outcome in its course's turn. A commit that lost its database connection
+// (PostgreSQL restarted, a proxy dropped the session) is tried again on a fresh one for a few
+// seconds before the job is handed back, which would run its work again. Trying twice is
+// harmless: the outcome is written only while this attempt still holds the job
+// (storage::finish_attempt), so a first try that did commit makes the second a no-op.
+result<void> commit_outcome(caf::blocking_actor* self, const job_args& a, const storage::job_record& job,
+                            const std::function<result<void>()>& fn) {
+  auto course = job.course_id.value_or("");
+  auto r = commit_in_course(self, a.registry, course, fn);
+  for (auto wait = std::chrono::milliseconds(100);
+       !r && r.error().code == errc::unavailable && wait <= std::chrono::milliseconds(1600); wait *= 2) {
+    spdlog::warn("job {}: its outcome was not committed ({}); trying again in {} ms", job.id, r.error().message, wait.count());
+    std::this_thread::sleep_for(wait);
+    r = commit_in_course(self, a.registry, course, fn);
+  }
+  return r;
+}
+
 verdict settle_error(caf::blocking_actor* self, const job_args& a, const storage::job_record& job, const error& e) {
   auto& s = *a.services;
-  auto course = job.course_id.value_or("");
-  auto commit = [&](std::function<result<void>()> fn) { return commit_in_course(self, a.registry, course, std::move(fn)); };
+  auto commit = [&](const std::function<result<void>()>& fn) { return commit_outcome(self, a, job, fn); };
   switch (a.control->stop.load()) {
     case stop_reason::cancelled:
       if (!commit([&] { return pipeline::commit_cancelled(s, job, "cancelled by request"); })) return {disposition::nak, 1000};
@@ -76,20 +95,18 @@ verdict run(caf::blocking_actor* self, const job_args& a) {
   auto& s = *a.services;
   if (!a.begun || !*a.begun) return {disposition::nak, 1000};  // the database is down: deliver again later
   const auto& b = a.begun->value();
-  auto course = b.job.course_id.value_or("");
   switch (b.what) {
     case pipeline::begin_result::action::skip: return {disposition::ack};
     case pipeline::begin_result::action::wait: return {disposition::nak, a.stale_after_ms};
     case pipeline::begin_result::action::fail:
-      (void)commit_in_course(self, a.registry, course,
-                             [&] { return pipeline::commit_failure(s, b.job, {errc::internal, b.why}, true); });
+      (void)commit_outcome(self, a, b.job, [&] { return pipeline::commit_failure(s, b.job, {errc::internal, b.why}, true); });
       return {disposition::term};
     case pipeline::begin_result::action::run: break;
   }
   actor_job_context ctx(s, b.job, a.control);
   auto effect = pipeline::run_job(s, b.job, ctx);
   if (!effect) return settle_error(self, a, b.job, effect.error());
-  auto committed = commit_in_course(self, a.registry, course, [&] { return pipeline::commit_success(s, b.job, effect.value()); });
+  auto committed = commit_outcome(self, a, b.job, [&] { return pipeline::commit_success(s, b.job, effect.value()); });
   if (!committed) return {disposition::nak, 1000};  // redelivered; the identity guard decides again
   return {disposition::ack};
 }
