@@ -60,7 +60,12 @@ pool::lease pool::acquire(std::chrono::milliseconds timeout) {
     // autovacuum's next ANALYZE (up to a minute) replanned it. Our statements find rows by
     // key; a query with no index to use still scans (the sweep's look for rejected files).
     c->set_variable("enable_seqscan", "off");
-    if (!application_name_.empty()) c->set_variable("application_name", c->quote(application_name_));
+    if (!application_name_.empty()) {
+      std::string quoted = "'";  // appended, not built with +, which GCC 12 misreads (-Wrestrict)
+      quoted += c->esc(application_name_);
+      quoted += '\'';
+      c->set_variable("application_name", quoted);
+    }
     return lease(this, std::move(c));
   } catch (...) {
     std::lock_guard relock(mu_);
