@@ -219,13 +219,16 @@ TEST_CASE("connections to the database cut while jobs run lose no job and double
   // connections: again and again while its jobs are claimed, run and committed. Requests that
   // follow must not fail on the pool's dead connections, and no job may be lost or doubled.
   pqxx::connection db{std::getenv("STUDYFORGE_DATABASE_URL")};
+  auto cut_sessions = [&] {  // returns once the sessions have ended
+    pqxx::nontransaction tx(db);
+    return tx.exec_params1("select count(pg_terminate_backend(pid, 5000)) from pg_stat_activity where application_name = $1",
+                           "studyforge test-" + std::to_string(node.endpoint().port))[0]
+        .as<int>();
+  };
   int cut = 0;
   for (int round = 0; round < 60; ++round) {
     std::this_thread::sleep_for(20ms);
-    pqxx::nontransaction tx(db);
-    cut += tx.exec_params1("select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = $1",
-                           "studyforge test-" + std::to_string(node.endpoint().port))[0]
-               .as<int>();
+    cut += cut_sessions();
   }
   CHECK(cut >= 4);
 
@@ -234,7 +237,9 @@ TEST_CASE("connections to the database cut while jobs run lose no job and double
     CHECK(j["status"] == "succeeded");
     CHECK(count_status(admin.get("/v1/jobs/" + id + "/events"), "succeeded") == 1);
   }
-  // The node goes on with fresh connections.
+  // Now idle, every pooled session is cut at once: the next request must not get one of them.
+  CHECK(cut_sessions() > 0);
+  CHECK(admin.get("/v1/jobs/" + jobs[0])["status"] == "succeeded");
   CHECK(wait_for_job(admin, submit_probe(admin, "generate", json::object()))["status"] == "succeeded");
 }
 
