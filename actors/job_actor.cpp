@@ -50,16 +50,21 @@ struct verdict {
 };
 
 // Commits a job's outcome in its course's turn. A commit that lost its database connection
-// (PostgreSQL restarted, a proxy dropped the session) is tried again on a fresh one for a few
-// seconds before the job is handed back, which would run its work again. Trying twice is
-// harmless: the outcome is written only while this attempt still holds the job
-// (storage::finish_attempt), so a first try that did commit makes the second a no-op.
+// (PostgreSQL restarted, a proxy dropped the session) fails fast, and is tried again on a fresh
+// connection for up to 3 s from the first try, so finished work is not handed back to be done
+// again. A try that was slow to fail (no connection free, a host that does not answer) uses up
+// that time, so it is not repeated; nor is anything repeated for a node that is shutting down.
+// Trying twice is harmless: an outcome is written only while the job's row is still running
+// this attempt (storage::finish_attempt), and attempt numbers are never reused.
 result<void> commit_outcome(caf::blocking_actor* self, const job_args& a, const storage::job_record& job,
                             const std::function<result<void>()>& fn) {
   auto course = job.course_id.value_or("");
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   auto r = commit_in_course(self, a.registry, course, fn);
   for (auto wait = std::chrono::milliseconds(100);
-       !r && r.error().code == errc::unavailable && wait <= std::chrono::milliseconds(1600); wait *= 2) {
+       !r && r.error().code == errc::unavailable && a.control->stop.load() != stop_reason::shutdown &&
+       std::chrono::steady_clock::now() + wait < until;
+       wait *= 2) {
     spdlog::warn("job {}: its outcome was not committed ({}); trying again in {} ms", job.id, r.error().message, wait.count());
     std::this_thread::sleep_for(wait);
     r = commit_in_course(self, a.registry, course, fn);
@@ -85,7 +90,7 @@ verdict settle_error(caf::blocking_actor* self, const job_args& a, const storage
       break;
   }
   bool again = e.retryable() && job.attempt < job.max_attempts;
-  int delay_ms = again ? pipeline::backoff_seconds(a.backoff_s, job.attempt + 1) * 1000 : 0;
+  int delay_ms = again ? pipeline::backoff_seconds(a.backoff_s, job.attempt + 1, job.max_attempts) * 1000 : 0;
   if (!commit([&] { return pipeline::commit_failure(s, job, e, !again, delay_ms); })) return {disposition::nak, 1000};
   if (again) return {disposition::nak, delay_ms};
   return {disposition::term};

@@ -68,7 +68,7 @@ result<void> retry_job(services& s, const std::string& owner_id, const std::stri
     if (!found) return failure(errc::not_found, "no such job");
     if (found->status != "failed") return failure(errc::conflict, "only a failed job can be retried; it is " + found->status);
     job = *found;
-    storage::requeue_job(tx, job_id);
+    storage::requeue_job(tx, job_id, static_cast<int>(s.cfg.job_kind(job.kind).backoff_s.size()));
     if (job.material_id) {
       if (auto m = storage::find_material_by_id(tx, *job.material_id); m && m->status == "failed")
         storage::restart_material(tx, m->id, m->options_json);

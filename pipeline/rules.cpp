@@ -69,9 +69,10 @@ course_verdict judge_materials(const std::vector<std::string>& requested, const 
   return {"ready", 100, ""};
 }
 
-int backoff_seconds(const std::vector<int>& schedule, int next_attempt) {
-  if (schedule.empty() || next_attempt < 1) return 0;
-  auto i = static_cast<std::size_t>(std::min<int>(next_attempt, static_cast<int>(schedule.size())) - 1);
+int backoff_seconds(const std::vector<int>& schedule, int next_attempt, int max_attempts) {
+  int place = next_attempt - std::max(0, max_attempts - static_cast<int>(schedule.size()));
+  if (schedule.empty() || place < 1) return 0;
+  auto i = static_cast<std::size_t>(std::min<int>(place, static_cast<int>(schedule.size())) - 1);
   return schedule[i];
 }
 

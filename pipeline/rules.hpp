@@ -39,8 +39,10 @@ struct course_verdict {
 // Where a course stands once its requested materials have these states.
 course_verdict judge_materials(const std::vector<std::string>& requested, const std::vector<material_state>& have);
 
-// How long to wait before attempt `next_attempt` (1-based) given the kind's schedule;
-// the schedule's length is the attempt limit.
-int backoff_seconds(const std::vector<int>& schedule, int next_attempt);
+// How long to wait before attempt `next_attempt` (1-based) of a job allowed `max_attempts`,
+// given its kind's schedule. Attempts come in sets as long as the schedule, the last of them
+// ending at `max_attempts` (a retry by hand adds a set after the attempts used): each set
+// follows the schedule from its start.
+int backoff_seconds(const std::vector<int>& schedule, int next_attempt, int max_attempts);
 
 }  // namespace sf::pipeline

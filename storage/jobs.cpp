@@ -340,9 +340,10 @@ void request_cancel(pqxx::transaction_base& tx, const std::string& id) {
   tx.exec_params("update jobs set cancel_requested = true where id = $1::uuid", id);
 }
 
-void requeue_job(pqxx::transaction_base& tx, const std::string& id) {
-  tx.exec_params("update jobs set status = 'queued', attempt = 0, error = null, progress = 0, completed_at = null, "
-                 "cancel_requested = false, published_at = now(), due_at = null where id = $1::uuid", id);
+void requeue_job(pqxx::transaction_base& tx, const std::string& id, int more_attempts) {
+  tx.exec_params("update jobs set status = 'queued', max_attempts = attempt + $2, error = null, progress = 0, "
+                 "completed_at = null, cancel_requested = false, published_at = now(), due_at = null where id = $1::uuid",
+                 id, more_attempts);
 }
 
 }  // namespace sf::storage

@@ -98,7 +98,9 @@ std::optional<finished_attempt> finish_attempt(pqxx::transaction_base& tx, const
                                                const std::optional<std::string>& error, int due_in_ms = 0);
 bool cancel_requested(pqxx::transaction_base& tx, const std::string& id);
 void request_cancel(pqxx::transaction_base& tx, const std::string& id);
-// failed -> queued with a fresh set of attempts.
-void requeue_job(pqxx::transaction_base& tx, const std::string& id);
+// failed -> queued with `more_attempts` more. Attempts are numbered on, never reset: a result
+// is written only by the claim of its attempt's number (finish_attempts), so a late commit of
+// an earlier run can never land on the new one.
+void requeue_job(pqxx::transaction_base& tx, const std::string& id, int more_attempts);
 
 }  // namespace sf::storage

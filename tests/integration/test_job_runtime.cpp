@@ -67,6 +67,27 @@ TEST_CASE("transient errors are retried with backoff, permanent ones are not", "
   CHECK(j["attempt"] == 1);
 }
 
+TEST_CASE("a failed job retried by hand runs again, its attempts numbered on", "[runtime]") {
+  node_process node(runtime_env(unique_namespace("again")));
+  auto admin = make_admin(node.endpoint(), "again");
+  auto id = submit_probe(admin, "generate", {{"fail_times", 3}});
+  auto j = wait_for_job(admin, id);
+  REQUIRE(j["status"] == "failed");
+  CHECK(j["attempt"] == 3);
+
+  admin.call("POST", "/v1/jobs/" + id + "/retry", json::object(), 202);
+  j = wait_for_job(admin, id);
+  // The probe fails its first three attempts: numbered from 1 again, it would have failed again.
+  CHECK(j["status"] == "succeeded");
+  CHECK(j["attempt"] == 4);
+  CHECK(j["max_attempts"] == 6);
+  std::multiset<int> attempts;
+  auto history = admin.get("/v1/jobs/" + id + "/events");
+  for (const auto& e : history["events"])
+    if (e["status"] == "running") attempts.insert(e["detail"]["attempt"].get<int>());
+  CHECK(attempts == std::multiset<int>{1, 2, 3, 4});
+}
+
 TEST_CASE("cancellation of a queued and of a running job", "[runtime]") {
   // This node runs no chat jobs, so a chat job stays queued.
   node_process node(runtime_env(unique_namespace("cancel"), {{"STUDYFORGE_LANES_CHAT_CONCURRENCY", "0"}}));
@@ -221,7 +242,8 @@ TEST_CASE("connections to the database cut while jobs run lose no job and double
   pqxx::connection db{std::getenv("STUDYFORGE_DATABASE_URL")};
   auto cut_sessions = [&] {  // returns once the sessions have ended
     pqxx::nontransaction tx(db);
-    return tx.exec_params1("select count(pg_terminate_backend(pid, 5000)) from pg_stat_activity where application_name = $1",
+    return tx.exec_params1("select count(*) filter (where pg_terminate_backend(pid, 5000)) from pg_stat_activity "
+                           "where application_name = $1",
                            "studyforge test-" + std::to_string(node.endpoint().port))[0]
         .as<int>();
   };

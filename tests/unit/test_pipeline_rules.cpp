@@ -64,10 +64,18 @@ TEST_CASE("progress: extraction is the first half, generation the second") {
 }
 
 TEST_CASE("backoff follows the kind's schedule and stays at its last step") {
-  std::vector<int> schedule{0, 30, 60};
-  CHECK(backoff_seconds(schedule, 1) == 0);
-  CHECK(backoff_seconds(schedule, 2) == 30);
-  CHECK(backoff_seconds(schedule, 3) == 60);
-  CHECK(backoff_seconds(schedule, 9) == 60);
-  CHECK(backoff_seconds({}, 2) == 0);
+  const std::vector<int> schedule{0, 30, 60};
+  CHECK(backoff_seconds(schedule, 1, 3) == 0);
+  CHECK(backoff_seconds(schedule, 2, 3) == 30);
+  CHECK(backoff_seconds(schedule, 3, 3) == 60);
+  CHECK(backoff_seconds(schedule, 9, 3) == 60);
+  CHECK(backoff_seconds({}, 2, 3) == 0);
+}
+
+TEST_CASE("a job retried by hand follows the schedule again from its start") {
+  const std::vector<int> schedule{0, 30, 60};
+  // Three attempts used, then a retry by hand allows three more: attempts 4 to 6.
+  CHECK(backoff_seconds(schedule, 4, 6) == 0);
+  CHECK(backoff_seconds(schedule, 5, 6) == 30);
+  CHECK(backoff_seconds(schedule, 6, 6) == 60);
 }
