@@ -109,12 +109,12 @@ std::string job_step(const storage::job_record& job, pqxx::transaction_base& tx)
 
 // A job without a course ends in one statement, which also logs it (finish_attempt): it is
 // committed as it runs, without a transaction to open or share, and shares the statement
-// with other such ends that arrive meanwhile (job_batches).
-result<void> finish_without_course(services& s, const storage::job_record& job, const std::string& status,
+// with other such ends that arrive meanwhile (job_batches). Returns whether it ended the job.
+result<bool> finish_without_course(services& s, const storage::job_record& job, const std::string& status,
                                    const std::optional<std::string>& error, int due_in_ms) {
   auto ended = s.batches.finish({job.id, job.attempt, status, error, due_in_ms});
   if (!ended) return ended.error();
-  return success();
+  return ended.value().has_value();
 }
 
 }  // namespace
@@ -233,7 +233,10 @@ result<bool> record_progress(services& s, const storage::job_record& job, int pr
 }
 
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect) {
-  if (!job.course_id) return finish_without_course(s, job, "succeeded", std::nullopt, 0);
+  if (!job.course_id) {
+    BOOST_OUTCOME_TRYV(finish_without_course(s, job, "succeeded", std::nullopt, 0));
+    return success();
+  }
   return in_transaction(s, job.lane, [&](pqxx::work& tx, journal& j) -> result<void> {
     // Cancelled, timed out or taken over by another node meanwhile: this attempt's result is void.
     auto fin = storage::finish_attempt(tx, job.id, job.attempt, s.cfg.node_id, "succeeded", std::nullopt);
@@ -286,14 +289,21 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
   });
 }
 
-result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt,
-                            int retry_delay_ms) {
+namespace {
+
+// Ends the job's attempt as failed or retrying; whether it did (nullopt from finish_attempt:
+// the job no longer runs that attempt, or, with `only_if_silent_ms`, it has sent a heartbeat).
+result<bool> end_attempt_failed(services& s, const storage::job_record& job, const error& e, bool final_attempt,
+                                int retry_delay_ms, int only_if_silent_ms) {
   std::string message = std::string(to_string(e.code)) + ": " + e.message;
   std::string status = final_attempt ? "failed" : "retrying";
-  if (!job.course_id) return finish_without_course(s, job, status, message, retry_delay_ms);
-  return in_transaction(s, job.lane, [&](pqxx::work& tx, journal& j) -> result<void> {
-    auto fin = storage::finish_attempt(tx, job.id, job.attempt, s.cfg.node_id, status, message, retry_delay_ms);
-    if (!fin) return success();  // no longer running this attempt: someone else settled it
+  if (!job.course_id && only_if_silent_ms == 0) return finish_without_course(s, job, status, message, retry_delay_ms);
+  bool ended = false;
+  BOOST_OUTCOME_TRYV(in_transaction(s, job.lane, [&](pqxx::work& tx, journal& j) -> result<void> {
+    auto fin = storage::finish_attempt(tx, job.id, job.attempt, s.cfg.node_id, status, message, retry_delay_ms,
+                                       only_if_silent_ms);
+    ended = fin.has_value();
+    if (!fin || !job.course_id) return success();  // a job without a course: the statement logged it
     nlohmann::json detail{{"attempt", job.attempt}, {"node", s.cfg.node_id}, {"duration_ms", fin->duration_ms}, {"error", message}};
     std::string step = "attempt " + std::to_string(job.attempt) + " of " + std::to_string(job.max_attempts) + ": " + message;
     auto course = lock_course(tx, job);
@@ -308,7 +318,21 @@ result<void> commit_failure(services& s, const storage::job_record& job, const e
       judge_course(tx, j, course, job.id);
     }
     return success();
-  });
+  }));
+  return ended;
+}
+
+}  // namespace
+
+result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt,
+                            int retry_delay_ms) {
+  BOOST_OUTCOME_TRYV(end_attempt_failed(s, job, e, final_attempt, retry_delay_ms, 0));
+  return success();
+}
+
+result<bool> settle_stale(services& s, const storage::job_record& job, const error& e, bool final_attempt,
+                          int stale_after_ms) {
+  return end_attempt_failed(s, job, e, final_attempt, 0, stale_after_ms);
 }
 
 result<void> commit_cancelled(services& s, const storage::job_record& job, const std::string& why) {

@@ -63,6 +63,10 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
 // marked retrying, due again after `retry_delay_ms`.
 result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt,
                             int retry_delay_ms = 0);
+// The sweep's commit_failure for a job found stale: ends it only if it is still silent for
+// `stale_after_ms` once its row is locked. Returns whether it did.
+result<bool> settle_stale(services& s, const storage::job_record& job, const error& e, bool final_attempt,
+                          int stale_after_ms);
 result<void> commit_cancelled(services& s, const storage::job_record& job, const std::string& why);
 // Returns whether a cancel was requested meanwhile (a fallback for a lost cancel broadcast).
 result<bool> record_progress(services& s, const storage::job_record& job, int progress, const std::string& step);

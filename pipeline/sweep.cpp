@@ -33,7 +33,9 @@ result<sweep_report> sweep(services& s, int stale_after_ms, int lost_after_ms) {
       bool last = job.attempt >= job.max_attempts;
       error why = last ? error{errc::internal, "poison: its node stopped on every attempt"}
                        : error{errc::transient, "stale: its node stopped sending heartbeats"};
-      BOOST_OUTCOME_TRYV(commit_failure(s, job, why, last));
+      // Found stale by a plain read: its heartbeat may land meanwhile, and then it runs on.
+      BOOST_OUTCOME_TRY(settled, settle_stale(s, job, why, last, stale_after_ms));
+      if (!settled) continue;
       if (last) {
         ++report.stale_failed;
         continue;

@@ -319,7 +319,15 @@ std::vector<std::optional<finished_attempt>> finish_attempts(pqxx::transaction_b
 
 std::optional<finished_attempt> finish_attempt(pqxx::transaction_base& tx, const std::string& id, int attempt,
                                                const std::string& node_id, const std::string& status,
-                                               const std::optional<std::string>& error, int due_in_ms) {
+                                               const std::optional<std::string>& error, int due_in_ms,
+                                               int only_if_silent_ms) {
+  // For update: a heartbeat that holds the row makes this wait, then look at the row it left.
+  if (only_if_silent_ms > 0 &&
+      tx.exec_params("select 1 from jobs where id = $1::uuid and case when status = 'running' then attempt = $2 else false end "
+                     "and heartbeat_at < now() - make_interval(secs => $3::float8 / 1000) for update",
+                     id, attempt, only_if_silent_ms)
+          .empty())
+    return std::nullopt;
   return finish_attempts(tx, {{id, attempt, status, error, due_in_ms}}, node_id).front();
 }
 

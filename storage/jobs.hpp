@@ -93,9 +93,13 @@ struct attempt_end {
 std::vector<std::optional<finished_attempt>> finish_attempts(pqxx::transaction_base& tx,
                                                              const std::vector<attempt_end>& ends,
                                                              const std::string& node_id);
+// With `only_if_silent_ms`, only a job that has sent no heartbeat for that long is ended: the
+// row is locked first and looked at again, so a heartbeat on its way when the job was found
+// stale (and committed while we waited for the row) keeps it running.
 std::optional<finished_attempt> finish_attempt(pqxx::transaction_base& tx, const std::string& id, int attempt,
                                                const std::string& node_id, const std::string& status,
-                                               const std::optional<std::string>& error, int due_in_ms = 0);
+                                               const std::optional<std::string>& error, int due_in_ms = 0,
+                                               int only_if_silent_ms = 0);
 bool cancel_requested(pqxx::transaction_base& tx, const std::string& id);
 void request_cancel(pqxx::transaction_base& tx, const std::string& id);
 // failed -> queued with `more_attempts` more. Attempts are numbered on, never reset: a result

@@ -327,3 +327,48 @@ TEST_CASE_METHOD(job_store_setup, "a job whose publish failed is marked failed o
   CHECK(w->error == std::optional<std::string>("enqueue failed: no acknowledgement"));
   CHECK(sf::storage::find_job(tx, taken)->status == "running");
 }
+
+TEST_CASE_METHOD(job_store_setup, "a job found stale is ended only if it is still silent once its row is locked", "[store]") {
+  auto id = new_job();
+  auto go_quiet = [&] {
+    pqxx::work tx(conn);
+    tx.exec_params("update jobs set heartbeat_at = now() - interval '10 seconds' where id = $1::uuid", id);
+    tx.commit();
+  };
+  {
+    pqxx::work tx(conn);
+    REQUIRE(sf::storage::start_jobs(tx, {id}, "node-one", 60000).size() == 1);
+    tx.commit();
+  }
+  go_quiet();
+
+  // A heartbeat is on its way: it holds the row, not yet committed, when the sweep's end comes.
+  pqxx::connection heartbeat_conn{std::getenv("STUDYFORGE_DATABASE_URL")};
+  pqxx::work heartbeat(heartbeat_conn);
+  sf::storage::heartbeat_jobs(heartbeat, {id});
+  std::optional<sf::storage::finished_attempt> ended{sf::storage::finished_attempt{}};
+  std::thread sweep([&] {
+    pqxx::connection c{std::getenv("STUDYFORGE_DATABASE_URL")};
+    pqxx::work tx(c);
+    ended = sf::storage::finish_attempt(tx, id, 1, "node-two", "retrying", std::string("stale"), 0, 1000);
+    tx.commit();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the end waits for the row
+  heartbeat.commit();
+  sweep.join();
+  CHECK_FALSE(ended.has_value());
+  {
+    pqxx::work tx(conn);
+    CHECK(sf::storage::find_job(tx, id)->status == "running");
+  }
+
+  // Still silent: it is ended.
+  go_quiet();
+  {
+    pqxx::work tx(conn);
+    CHECK(sf::storage::finish_attempt(tx, id, 1, "node-two", "retrying", std::string("stale"), 0, 1000).has_value());
+    tx.commit();
+    pqxx::work check(conn);
+    CHECK(sf::storage::find_job(check, id)->status == "retrying");
+  }
+}
