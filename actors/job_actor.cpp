@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace sf::actors {
@@ -53,13 +54,14 @@ struct verdict {
 // (PostgreSQL restarted, a proxy dropped the session) fails fast, and is tried again on a fresh
 // connection for up to 3 s from the first try, so finished work is not handed back to be done
 // again. A try that was slow to fail (no connection free, a host that does not answer) uses up
-// that time, so it is not repeated; nor is anything repeated for a node that is shutting down.
+// that time, so it is not repeated; nor is anything repeated for a node that is shutting down,
+// or past the job's hard limit, where its actor is killed and the job failed for time.
 // Trying twice is harmless: an outcome is written only while the job's row is still running
 // this attempt (storage::finish_attempt), and attempt numbers are never reused.
 result<void> commit_outcome(caf::blocking_actor* self, const job_args& a, const storage::job_record& job,
                             const std::function<result<void>()>& fn) {
   auto course = job.course_id.value_or("");
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  auto until = std::min(std::chrono::steady_clock::now() + std::chrono::seconds(3), a.hard_deadline);
   auto r = commit_in_course(self, a.registry, course, fn);
   for (auto wait = std::chrono::milliseconds(100);
        !r && r.error().code == errc::unavailable && a.control->stop.load() != stop_reason::shutdown &&

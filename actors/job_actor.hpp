@@ -18,6 +18,7 @@
 #include "pipeline/jobs.hpp"
 #include "pipeline/services.hpp"
 
+#include <chrono>
 #include <optional>
 
 namespace sf::actors {
@@ -32,6 +33,8 @@ struct job_args {
   control_ptr control;
   int stale_after_ms = 10000;
   std::vector<int> backoff_s;
+  // When the supervisor gives up on the job (its kind's hard limit) and kills its actor.
+  std::chrono::steady_clock::time_point hard_deadline = std::chrono::steady_clock::time_point::max();
   // The claim of the job (its lane claims a fetched batch at once); empty for a sweep.
   std::optional<result<pipeline::begin_result>> begun;
 };

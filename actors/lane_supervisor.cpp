@@ -194,9 +194,11 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
     auto me = caf::actor_cast<caf::actor>(self);
     r.worker = self->spawn<caf::monitored>(job_actor, me, id);
     try {
+      const auto& k = cfg.job_kind(r.kind);
       st->args.pool->submit(job_work({st->args.services, st->args.registry, me, st->args.lane, id, r.kind, r.control,
-                                 stale_after_ms, cfg.job_kind(r.kind).backoff_s, std::move(begun)},
-                                r.worker));
+                                      stale_after_ms, k.backoff_s, r.started + std::chrono::seconds(k.hard_limit_s),
+                                      std::move(begun)},
+                                     r.worker));
     } catch (const std::exception& e) {
       // No thread for it: its actor goes, and the down handler settles the job.
       log->error("lane {}: cannot run job {}: {}", st->args.lane, id, e.what());
