@@ -353,7 +353,17 @@ TEST_CASE_METHOD(job_store_setup, "a job found stale is ended only if it is stil
     ended = sf::storage::finish_attempt(tx, id, 1, "node-two", "retrying", std::string("stale"), 0, 1000);
     tx.commit();
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the end waits for the row
+  // The heartbeat commits only once the end waits for its row: a look at the row without the
+  // lock would have seen it stale.
+  bool waiting = false;
+  for (int i = 0; i < 500 && !waiting; ++i) {
+    pqxx::nontransaction look(conn);
+    waiting = !look.exec("select 1 from pg_stat_activity where wait_event_type = 'Lock' "
+                         "and query like '%heartbeat_at%for update%'")
+                   .empty();
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(waiting);
   heartbeat.commit();
   sweep.join();
   CHECK_FALSE(ended.has_value());
