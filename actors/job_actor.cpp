@@ -1,6 +1,7 @@
 #include "actors/job_actor.hpp"
 
 #include "actors/course_actor.hpp"
+#include "common/retry.hpp"
 #include "pipeline/jobs.hpp"
 #include "pipeline/rules.hpp"
 #include "pipeline/sweep.hpp"
@@ -8,7 +9,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <thread>
 
 namespace sf::actors {
 namespace {
@@ -61,17 +61,13 @@ struct verdict {
 result<void> commit_outcome(caf::blocking_actor* self, const job_args& a, const storage::job_record& job,
                             const std::function<result<void>()>& fn) {
   auto course = job.course_id.value_or("");
-  auto until = std::min(std::chrono::steady_clock::now() + std::chrono::seconds(3), a.hard_deadline);
-  auto r = commit_in_course(self, a.registry, course, fn);
-  for (auto wait = std::chrono::milliseconds(100);
-       !r && r.error().code == errc::unavailable && a.control->stop.load() != stop_reason::shutdown &&
-       std::chrono::steady_clock::now() + wait < until;
-       wait *= 2) {
-    spdlog::warn("job {}: its outcome was not committed ({}); trying again in {} ms", job.id, r.error().message, wait.count());
-    std::this_thread::sleep_for(wait);
-    r = commit_in_course(self, a.registry, course, fn);
-  }
-  return r;
+  return retry_unavailable([&] { return commit_in_course(self, a.registry, course, fn); },
+                           std::min(std::chrono::steady_clock::now() + std::chrono::seconds(3), a.hard_deadline),
+                           [&] { return a.control->stop.load() != stop_reason::shutdown; },
+                           [&](const error& e, std::chrono::milliseconds wait) {
+                             spdlog::warn("job {}: its outcome was not committed ({}); trying again in {} ms", job.id,
+                                          e.message, wait.count());
+                           });
 }
 
 verdict settle_error(caf::blocking_actor* self, const job_args& a, const storage::job_record& job, const error& e) {

@@ -8,7 +8,9 @@
 #include "actors/course_actor.hpp"
 #include "actors/job_actor.hpp"
 #include "common/ids.hpp"
+#include "common/retry.hpp"
 #include "pipeline/jobs.hpp"
+#include "pipeline/with_db.hpp"
 #include "storage/jobs.hpp"
 
 namespace sf::actors {
@@ -59,22 +61,37 @@ worker_pool::task claim_task(pipeline::services* services, std::string lane, std
 
 // Settles a job whose actor died without reporting (it threw, or was killed past its hard
 // limit): retried while attempts are left, else failed. Reports `again` for the counters.
+// Reading and ending the job are tried again for up to 3 s when the database connection was
+// lost, as a finished job's commit is: a job left `running` is ended by the sweep once stale,
+// for being stale instead of for what really happened.
 worker_pool::task settle_lost_task(pipeline::services* services, caf::actor registry, std::string id, delivery_ptr msg,
                                    error why, bool final_attempt, caf::actor supervisor) {
   return [=](caf::blocking_actor* self) {
-    auto job = [&]() -> std::optional<storage::job_record> {
-      try {
-        auto conn = services->db.acquire();
-        pqxx::read_transaction tx(*conn);
-        return storage::find_job(tx, id);
-      } catch (const std::exception&) {
-        return std::nullopt;
-      }
-    }();
-    bool again = !final_attempt && job && job->attempt < job->max_attempts;
-    if (job)
-      (void)commit_in_course(self, registry, job->course_id.value_or(""),
-                             [&] { return pipeline::commit_failure(*services, *job, why, !again); });
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    auto go_on = [] { return true; };
+    auto log = [&](const error& e, std::chrono::milliseconds wait) {
+      spdlog::warn("job {}: its end was not recorded ({}); trying again in {} ms", id, e.message, wait.count());
+    };
+    auto job = retry_unavailable(
+        [&] {
+          return pipeline::with_db<pqxx::read_transaction>(
+              *services, [&](auto& tx) -> result<std::optional<storage::job_record>> { return storage::find_job(tx, id); });
+        },
+        until, go_on, log);
+    bool found = job && job.value();
+    bool again = !final_attempt && found && (*job.value()).attempt < (*job.value()).max_attempts;
+    if (found) {
+      const auto& j = *job.value();
+      auto ended = retry_unavailable(
+          [&] {
+            return commit_in_course(self, registry, j.course_id.value_or(""),
+                                    [&] { return pipeline::commit_failure(*services, j, why, !again); });
+          },
+          until, go_on, log);
+      if (!ended) spdlog::error("job {}: its end was not recorded: {}; the sweep ends it once stale", id, ended.error().message);
+    } else if (!job) {
+      spdlog::error("job {}: not settled, its record was not read: {}; the sweep ends it once stale", id, job.error().message);
+    }
     if (again) msg->nak(std::chrono::milliseconds(0));
     else msg->ack();
     caf::anon_send(supervisor, settled_atom::value, again);

@@ -61,27 +61,32 @@ void worker_pool::serve() {
     if ((now == -1 && errno != 0) || ::setpriority(PRIO_PROCESS, tid, target) != 0)
       spdlog::warn("worker thread {}: cannot run {} steps nicer", name_, nice_);
   }
-  caf::scoped_actor self{system_};
-  std::unique_lock lock(mu_);
-  for (;;) {
-    ++idle_;
-    wake_.wait(lock, [&] { return !tasks_.empty() || stopping_; });
-    --idle_;
-    if (tasks_.empty()) break;  // stopping
-    auto t = std::move(tasks_.front());
-    tasks_.pop_front();
-    ++running_;
-    lock.unlock();
-    try {
-      t(self.ptr());
-    } catch (...) {
-      // Tasks report their own failures; one that throws anyway must not end the thread.
+  {
+    caf::scoped_actor self{system_};
+    std::unique_lock lock(mu_);
+    for (;;) {
+      ++idle_;
+      wake_.wait(lock, [&] { return !tasks_.empty() || stopping_; });
+      --idle_;
+      if (tasks_.empty()) break;  // stopping
+      auto t = std::move(tasks_.front());
+      tasks_.pop_front();
+      ++running_;
+      lock.unlock();
+      try {
+        t(self.ptr());
+      } catch (...) {
+        // Tasks report their own failures; one that throws anyway must not end the thread.
+      }
+      t = nullptr;
+      lock.lock();
+      if (--running_ == 0 && tasks_.empty()) drained_.notify_all();
+      if (stopping_ || idle_ >= max_idle_) break;
     }
-    t = nullptr;
-    lock.lock();
-    if (--running_ == 0 && tasks_.empty()) drained_.notify_all();
-    if (stopping_ || idle_ >= max_idle_) break;
   }
+  // Listed for joining only once its scoped actor is gone: the submit that joins it runs on a
+  // scheduler thread, which must not wait for an actor's cleanup.
+  std::lock_guard lock(mu_);
   finished_.push_back(std::this_thread::get_id());
 }
 

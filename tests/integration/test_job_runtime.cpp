@@ -151,6 +151,53 @@ TEST_CASE("a job actor that dies is noticed by its supervisor", "[runtime]") {
   CHECK(std::chrono::steady_clock::now() - asked < 10s);
 }
 
+TEST_CASE("a job killed at its hard limit is failed for time even when its end loses the connection", "[runtime]") {
+  // Heartbeats 3 s apart: the row stays fresh while the test holds it, so the sweep keeps off.
+  node_process node(runtime_env(unique_namespace("lostend"), {{"STUDYFORGE_JOBS_PROBE_SOFT_LIMIT_S", "1"},
+                                                               {"STUDYFORGE_JOBS_PROBE_HARD_LIMIT_S", "2"},
+                                                               {"STUDYFORGE_HEARTBEAT_MS", "3000"},
+                                                               {"STUDYFORGE_ACK_WAIT_S", "10"}}));
+  auto admin = make_admin(node.endpoint(), "lostend");
+  auto stuck = submit_probe(admin, "generate", {{"hang_ms", 60000}});
+  wait_until_running(admin, stuck);
+
+  // The test holds the job's row, so the end that the supervisor writes at the hard limit
+  // waits for it; its session is cut there, as when PostgreSQL restarts.
+  pqxx::connection db{std::getenv("STUDYFORGE_DATABASE_URL")}, look_conn{std::getenv("STUDYFORGE_DATABASE_URL")};
+  pqxx::work hold(db);
+  hold.exec_params("select 1 from jobs where id = $1::uuid for update", stuck);
+  auto waiting_end = [&](int other_than) {
+    for (int i = 0; i < 1000; ++i) {
+      pqxx::nontransaction look(look_conn);
+      auto r = look.exec_params(
+          "select pid from pg_stat_activity where wait_event_type = 'Lock' and application_name = $1 "
+          "and query like '%with ended as%' and pid <> $2",
+          "studyforge test-" + std::to_string(node.endpoint().port), other_than);
+      if (!r.empty()) return r[0][0].as<int>();
+      std::this_thread::sleep_for(10ms);
+    }
+    return 0;
+  };
+  int first = waiting_end(0);
+  REQUIRE(first != 0);
+  {
+    pqxx::nontransaction cut(look_conn);
+    CHECK(cut.exec_params1("select pg_terminate_backend($1, 5000)", first)[0].as<bool>());
+  }
+  CHECK(waiting_end(first) != 0);  // tried again on a fresh connection
+  hold.abort();
+
+  auto j = wait_for_job(admin, stuck, 10s);
+  CHECK(j["status"] == "failed");
+  CHECK(j["error"].get<std::string>().find("time_limit") != std::string::npos);
+  CHECK(j["attempt"] == 1);  // ended for its real reason, not taken over later as stale
+  CHECK(count_status(admin.get("/v1/jobs/" + stuck + "/events"), "running") == 1);
+
+  auto asked = std::chrono::steady_clock::now();
+  CHECK(node.terminate(30s) == 0);
+  CHECK(std::chrono::steady_clock::now() - asked < 10s);
+}
+
 TEST_CASE("interactive work never waits behind bulk work", "[runtime]") {
   node_process node(runtime_env(unique_namespace("lanes"), {{"STUDYFORGE_LANES_OCR_CONCURRENCY", "2"}}));
   auto admin = make_admin(node.endpoint(), "lanes");
