@@ -67,6 +67,12 @@ struct api::route {
   route_handler handler;
   std::string scope;
   std::string name;  // "GET /v1/courses/{}": the label of its metrics
+  route_precheck precheck;
+};
+
+struct api::match {
+  const route* rt;
+  std::vector<std::string> params;
 };
 
 namespace {
@@ -79,7 +85,9 @@ std::map<std::string, rate_limiter::rule> throttle_rules(const config::settings&
           {"upload", per_minute(c.throttle_upload_per_minute)},
           {"generate", per_minute(c.throttle_generate_per_minute)},
           {"read", per_second(c.throttle_read_per_second)},
-          {"write", per_second(c.throttle_write_per_second)}};
+          {"write", per_second(c.throttle_write_per_second)},
+          // Tokens that named nobody, per address: guessing costs a database lookup each.
+          {"bad_token", per_minute(c.throttle_auth_per_minute)}};
 }
 
 }  // namespace
@@ -102,19 +110,36 @@ api::api(api_deps deps)
 
 api::~api() = default;
 
-void api::add(std::string method, std::string pattern, bool needs_user, route_handler h, std::string scope) {
+void api::add(std::string method, std::string pattern, bool needs_user, route_handler h, std::string scope,
+              route_precheck precheck) {
   if (scope.empty()) scope = method == "GET" ? "read" : "write";
   std::string name = method + " " + pattern;
-  routes_.push_back({std::move(method), split_path(pattern), needs_user, std::move(h), std::move(scope), std::move(name)});
+  routes_.push_back({std::move(method), split_path(pattern), needs_user, std::move(h), std::move(scope), std::move(name),
+                     std::move(precheck)});
 }
 
 std::optional<response> api::check_rate(const std::string& scope, const std::string& key, const request& r) {
   auto wait = limiter_.take(scope, key);
   if (!wait) return std::nullopt;
+  return throttled(*wait, r);
+}
+
+response api::throttled(double seconds, const request& r) {
   ++metrics_.throttled;
   auto res = error_response(429, "throttled", "too many requests; try again in a moment", r);
-  res.headers.push_back({"Retry-After", std::to_string(static_cast<long long>(std::ceil(*wait)))});
+  res.headers.push_back({"Retry-After", std::to_string(std::max(1LL, static_cast<long long>(std::ceil(seconds))))});
   return res;
+}
+
+std::optional<response> api::authenticate(const std::string& token, const request& r,
+                                          std::optional<storage::user_record>& user) {
+  user = known_user(token);
+  if (user) return std::nullopt;  // a token this node knows costs nothing to check
+  if (auto wait = limiter_.wait("bad_token", r.remote)) return throttled(*wait, r);
+  user = user_for_token(token);
+  if (user) return std::nullopt;
+  (void)limiter_.take("bad_token", r.remote);
+  return error_response(401, "unauthorized", "the token is invalid or expired", r);
 }
 
 std::vector<std::pair<std::string, std::string>> api::route_list() const {
@@ -158,7 +183,7 @@ std::optional<nlohmann::json> parse_object(const request& r, response& err) {
   return j;
 }
 
-response api::handle(const request& r) {
+std::optional<api::match> api::find_route(const request& r, response& no_route) const {
   auto segments = split_path(r.path);
   bool path_matched = false;
   for (const auto& rt : routes_) {
@@ -172,43 +197,80 @@ response api::handle(const request& r) {
     if (!match) continue;
     path_matched = true;
     if (rt.method != r.method) continue;
-    auto answer = [&]() -> response {
-      try {
-        if (r.body_file.empty() && json_depth(r.body) > deps_.services.cfg.max_json_depth)
-          return error_response(400, "too_deep", "the JSON body is nested too deeply", r);
-        call c{r, std::nullopt, std::move(params)};
-        if (rt.needs_user) {
-          auto token = bearer(r);
-          if (!token) return error_response(401, "unauthorized", "send Authorization: Bearer <token>", r);
-          c.user = user_for_token(*token);
-          if (!c.user) return error_response(401, "unauthorized", "the token is invalid or expired", r);
-        }
-        // Checked before any expensive work: per user when known, else per address.
-        if (rt.scope != "none")
-          if (auto limited = check_rate(rt.scope, c.user ? c.user->id : r.remote, r)) return *limited;
-        auto res = rt.handler(c);
-        if (c.user) res.user_id = c.user->id;
-        return res;
-      } catch (const std::exception& e) {
-        return error_response(storage::classify(e), r);
-      }
-    };
-    auto res = answer();
-    res.route = rt.name;
-    return res;
+    return api::match{&rt, std::move(params)};
   }
-  if (path_matched) return error_response(405, "method_not_allowed", "this route does not take " + r.method, r);
-  return error_response(404, "not_found", "no such route", r);
+  no_route = path_matched ? error_response(405, "method_not_allowed", "this route does not take " + r.method, r)
+                          : error_response(404, "not_found", "no such route", r);
+  return std::nullopt;
+}
+
+std::optional<response> api::caller(const route& rt, const request& r, call& c, bool take) {
+  if (rt.needs_user) {
+    auto token = bearer(r);
+    if (!token) return error_response(401, "unauthorized", "send Authorization: Bearer <token>", r);
+    if (auto refused = authenticate(*token, r, c.user)) return refused;
+  }
+  // Checked before any expensive work: per user when known, else per address.
+  if (rt.scope == "none") return std::nullopt;
+  auto key = c.user ? c.user->id : r.remote;
+  if (take) return check_rate(rt.scope, key, r);
+  if (auto wait = limiter_.wait(rt.scope, key)) return throttled(*wait, r);
+  return std::nullopt;
+}
+
+response api::handle(const request& r) {
+  response res;
+  auto m = find_route(r, res);
+  if (!m) return res;
+  try {
+    res = [&]() -> response {
+      if (r.body_file.empty() && json_depth(r.body) > deps_.services.cfg.max_json_depth)
+        return error_response(400, "too_deep", "the JSON body is nested too deeply", r);
+      call c{r, std::nullopt, std::move(m->params)};
+      if (auto refused = caller(*m->rt, r, c, true)) return *refused;
+      auto out = m->rt->handler(c);
+      if (c.user) out.user_id = c.user->id;
+      return out;
+    }();
+  } catch (const std::exception& e) {
+    res = error_response(storage::classify(e), r);
+  }
+  res.route = m->rt->name;
+  return res;
+}
+
+std::optional<response> api::admit(const request& r) {
+  response res;
+  auto m = find_route(r, res);
+  if (!m) return res;
+  try {
+    call c{r, std::nullopt, std::move(m->params)};
+    auto refused = caller(*m->rt, r, c, false);
+    if (!refused && m->rt->precheck) refused = m->rt->precheck(c);
+    if (!refused) return std::nullopt;
+    res = std::move(*refused);
+    if (c.user) res.user_id = c.user->id;
+  } catch (const std::exception& e) {
+    res = error_response(storage::classify(e), r);
+  }
+  res.route = m->rt->name;
+  return res;
+}
+
+std::optional<storage::user_record> api::known_user(const std::string& token) {
+  if (token.empty() || token.size() > 128) return std::nullopt;
+  auto key = token_hash(token);
+  std::lock_guard lock(tokens_->mu);
+  if (auto it = tokens_->entries.find(key); it != tokens_->entries.end() && it->second.second > std::chrono::steady_clock::now())
+    return it->second.first;
+  return std::nullopt;
 }
 
 std::optional<storage::user_record> api::user_for_token(const std::string& token) {
   if (token.empty() || token.size() > 128) return std::nullopt;
+  if (auto user = known_user(token)) return user;
   auto key = token_hash(token);
   auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(tokens_->mu);
-    if (auto it = tokens_->entries.find(key); it != tokens_->entries.end() && it->second.second > now) return it->second.first;
-  }
   auto conn = deps_.services.db.acquire();
   pqxx::nontransaction tx(*conn);  // one statement: no BEGIN/COMMIT round trips
   auto user = storage::find_user_by_token(tx, key);

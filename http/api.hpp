@@ -34,6 +34,8 @@ struct call {
 };
 
 using route_handler = std::function<response(call&)>;
+// Runs before a route's body is received (uploads): an answer refuses the request there.
+using route_precheck = std::function<std::optional<response>(call&)>;
 
 class api {
  public:
@@ -41,11 +43,19 @@ class api {
   ~api();
 
   response handle(const request& r);
+  // Before a large body is received: the route, the token, the throttle (looked at, not
+  // taken) and the route's precheck. An answer refuses the request without its body, so an
+  // unauthenticated, throttled or over-quota upload costs no transfer. handle() checks all
+  // again once the body is in.
+  std::optional<response> admit(const request& r);
 
   // For the WebSocket session (also on request workers).
   // Tokens are remembered for a few seconds, so most requests cost no database round trip
   // for authentication; logout forgets at once on this node (on others within the TTL).
   std::optional<storage::user_record> user_for_token(const std::string& token);
+  // user_for_token, refused with 429 before the database is asked once the caller's address
+  // sent too many tokens that named nobody (each costs a lookup); else 401 for a bad token.
+  std::optional<response> authenticate(const std::string& token, const request& r, std::optional<storage::user_record>& user);
   void forget_token(const std::string& token);
   // The course as a client sees it, owner-scoped; nullopt when not found.
   std::optional<nlohmann::json> course_snapshot(const std::string& owner_id, const std::string& course_id);
@@ -56,15 +66,24 @@ class api {
   std::string signing_key();
   request_metrics& metrics() { return metrics_; }
   // `scope` names the throttle (auth, upload, generate, read, write; "" = by method; "none").
-  void add(std::string method, std::string pattern, bool needs_user, route_handler h, std::string scope = "");
+  void add(std::string method, std::string pattern, bool needs_user, route_handler h, std::string scope = "",
+           route_precheck precheck = {});
   // 429 with Retry-After when `scope` is over its rate for `key`. handle() checks every route;
   // routes with finer keys (login per account) call it themselves.
   std::optional<response> check_rate(const std::string& scope, const std::string& key, const request& r);
+  // 429 with Retry-After `seconds`.
+  response throttled(double seconds, const request& r);
   // Paths and methods of every route, for the OpenAPI document.
   std::vector<std::pair<std::string, std::string>> route_list() const;
 
  private:
   struct route;
+  struct match;
+  std::optional<match> find_route(const request& r, response& no_route) const;
+  // The token's user for a route that needs one, and the throttle; an answer refuses.
+  std::optional<response> caller(const route& rt, const request& r, call& c, bool take);
+  // The token's user if this node looked it up lately; no database round trip.
+  std::optional<storage::user_record> known_user(const std::string& token);
   struct token_cache;
   api_deps deps_;
   std::vector<route> routes_;

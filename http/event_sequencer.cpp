@@ -2,10 +2,10 @@
 
 namespace sf::http {
 
-std::vector<event_sequencer::item> event_sequencer::start(long long last, std::vector<item> replay) {
+std::vector<event_sequencer::item> event_sequencer::start(long long last, std::vector<item> replay, bool partial) {
   started_ = true;
   last_ = last;
-  return on_replay(std::move(replay));
+  return on_replay(std::move(replay), partial);
 }
 
 std::vector<event_sequencer::item> event_sequencer::on_live(item e) {
@@ -18,8 +18,9 @@ std::vector<event_sequencer::item> event_sequencer::on_live(item e) {
   return started_ ? drain() : std::vector<item>{};
 }
 
-std::vector<event_sequencer::item> event_sequencer::on_replay(std::vector<item> replay) {
+std::vector<event_sequencer::item> event_sequencer::on_replay(std::vector<item> replay, bool partial) {
   replay_in_flight_ = false;
+  log_ahead_ = partial;
   for (auto& e : replay)
     if (e.seq > last_) buffer_.emplace(e.seq, std::move(e.msg));
   return drain();

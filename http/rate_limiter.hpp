@@ -26,6 +26,13 @@ struct token_bucket {
   static token_bucket full(const bucket_rule& r, clock::time_point now = clock::now()) { return {r.burst, now}; }
   // nullopt when a token was taken; otherwise seconds until one is available.
   std::optional<double> take(const bucket_rule& r, clock::time_point now = clock::now());
+  // As take(), without taking the token.
+  std::optional<double> wait(const bucket_rule& r, clock::time_point now = clock::now()) const;
+  // Refilled to its burst: forgetting it changes nothing.
+  bool full_at(const bucket_rule& r, clock::time_point now) const { return level(r, now) >= r.burst; }
+
+ private:
+  double level(const bucket_rule& r, clock::time_point now) const;
 };
 
 class rate_limiter {
@@ -33,15 +40,25 @@ class rate_limiter {
   using clock = token_bucket::clock;
   using rule = bucket_rule;
 
-  explicit rate_limiter(std::map<std::string, rule> rules) : rules_(std::move(rules)) {}
+  // At most `max_buckets` buckets are kept (more only while all of them are in use).
+  explicit rate_limiter(std::map<std::string, rule> rules, std::size_t max_buckets = 100000)
+      : rules_(std::move(rules)), max_buckets_(max_buckets), sweep_at_(max_buckets) {}
 
   // nullopt when allowed (a token is taken); otherwise seconds until one is available.
   std::optional<double> take(const std::string& scope, const std::string& key, clock::time_point now = clock::now());
+  // As take(), without taking a token: whether the next take would be allowed.
+  std::optional<double> wait(const std::string& scope, const std::string& key, clock::time_point now = clock::now());
+  std::size_t size();
 
  private:
+  void forget_idle(clock::time_point now);
+
   std::map<std::string, rule> rules_;
+  const std::size_t max_buckets_;
   std::mutex mu_;
-  std::unordered_map<std::string, token_bucket> buckets_;
+  std::size_t count_ = 0;
+  std::size_t sweep_at_;
+  std::map<std::string, std::unordered_map<std::string, token_bucket>> buckets_;  // by scope, then key
 };
 
 }  // namespace sf::http

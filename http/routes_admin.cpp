@@ -4,6 +4,7 @@
 #include "actors/runtime.hpp"
 #include "config/settings.hpp"
 #include "http/api.hpp"
+#include "http/recent.hpp"
 #include "pipeline/submit.hpp"
 #include "storage/jobs.hpp"
 
@@ -69,8 +70,10 @@ void add_admin_routes(api& a) {
   }, "none");
 
   auto* d_metrics = &a.metrics();
-  a.add("GET", "/metrics", false, [&d, d_metrics](call&) {
-    auto lanes = collect(d);
+  // Anyone may scrape: the lanes' figures (PostgreSQL and JetStream) are read at most once a second.
+  auto lane_figures = std::make_shared<recent<std::vector<lane_view>>>(std::chrono::seconds(1));
+  a.add("GET", "/metrics", false, [&d, d_metrics, lane_figures](call&) {
+    auto lanes = lane_figures->get([&] { return collect(d); });
     std::string out;
     auto series = [&](const std::string& name, const std::string& help, const std::string& type, auto value) {
       metric(out, name, help, type);

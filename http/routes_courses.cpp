@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/ids.hpp"
+#include "common/utf8.hpp"
 #include <ctime>
 
 #include "generate/export_apkg.hpp"
@@ -37,14 +38,21 @@ std::optional<std::string> optional_text(const nlohmann::json& body, const char*
   return v;
 }
 
-// Keeps the last path component, without control characters, at most 200 bytes.
+// Keeps the last path component as UTF-8 (a byte that is not becomes U+FFFD), without control
+// characters or quotes, at most 200 bytes and never cut inside a character.
 std::string clean_filename(const std::string& raw) {
-  std::string name = raw.substr(raw.find_last_of("/\\") == std::string::npos ? 0 : raw.find_last_of("/\\") + 1);
+  std::string_view name(raw);
+  if (auto slash = name.find_last_of("/\\"); slash != std::string_view::npos) name.remove_prefix(slash + 1);
   std::string out;
-  for (char c : name)
-    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f && c != '"') out += c;
+  for (std::size_t i = 0; i < name.size();) {
+    char32_t c = utf8::next(name, i);
+    if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == '"') continue;
+    std::string one;
+    utf8::append(one, c);
+    if (out.size() + one.size() > 200) break;
+    out += one;
+  }
   if (out.empty() || out == "." || out == "..") out = "upload";
-  if (out.size() > 200) out.resize(200);
   return out;
 }
 
@@ -90,15 +98,30 @@ std::optional<storage::source_record> owned_source(pqxx::transaction_base& tx, c
   return storage::find_source(tx, course->id, c.params[1]);
 }
 
-// 429 until midnight UTC when the caller used up today's `kind`.
-std::optional<response> over_quota(pipeline::services& s, call& c, const char* kind, int limit) {
-  auto conn = s.db.acquire();
-  pqxx::nontransaction tx(*conn);
-  if (storage::take_quota(tx, c.user->id, kind, limit)) return std::nullopt;
+response quota_used_up(call& c, const char* kind) {
   auto res = error_response(429, "quota_exceeded", std::string("today's quota of ") + kind + "s is used up", c.req);
   auto now = std::time(nullptr);
   res.headers.push_back({"Retry-After", std::to_string(86400 - now % 86400)});
   return res;
+}
+
+// 429 until midnight UTC when the caller used up today's `kind`; else one is counted.
+std::optional<response> over_quota(pipeline::services& s, call& c, const char* kind, int limit) {
+  auto conn = s.db.acquire();
+  pqxx::nontransaction tx(*conn);
+  if (storage::take_quota(tx, c.user->id, kind, limit)) return std::nullopt;
+  return quota_used_up(c, kind);
+}
+
+// Before the file is received: the course is the caller's, and today's uploads are not used
+// up (looked at; the upload counts once it is in).
+std::optional<response> upload_allowed(pipeline::services& s, call& c) {
+  auto conn = s.db.acquire();
+  pqxx::read_transaction tx(*conn);
+  if (!owned_course(tx, c)) return not_found(c.req, "course");
+  int limit = s.cfg.quota_uploads_per_day;
+  if (limit > 0 && storage::quota_used(tx, c.user->id, "upload") >= limit) return quota_used_up(c, "upload");
+  return std::nullopt;
 }
 
 response upload_source(pipeline::services& s, call& c) {
@@ -202,7 +225,8 @@ void add_course_routes(api& a) {
     return r;
   });
 
-  a.add("POST", "/v1/courses/{course_id}/sources", true, [&s](call& c) { return upload_source(s, c); }, "upload");
+  a.add("POST", "/v1/courses/{course_id}/sources", true, [&s](call& c) { return upload_source(s, c); }, "upload",
+        [&s](call& c) { return upload_allowed(s, c); });
 
   a.add("GET", "/v1/courses/{course_id}/sources/{source_id}", true, [&s](call& c) {
     auto conn = s.db.acquire();

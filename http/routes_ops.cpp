@@ -1,5 +1,8 @@
 // Health and readiness for load balancers and operators.
+#include <memory>
+
 #include "http/api.hpp"
+#include "http/recent.hpp"
 #include "web/index_html.hpp"
 
 namespace sf::http {
@@ -59,8 +62,10 @@ void add_ops_routes(api& a) {
 
   a.add("GET", "/openapi.json", false, [&a, &d](call&) { return json_response(200, openapi(a, d.version)); }, "none");
 
-  a.add("GET", "/health", false, [&d](call&) {
-    bool pg = d.services.db.healthy();
+  // Anyone may probe: PostgreSQL is asked at most once a second.
+  auto pg_up = std::make_shared<recent<bool>>(std::chrono::seconds(1));
+  a.add("GET", "/health", false, [&d, pg_up](call&) {
+    bool pg = pg_up->get([&] { return d.services.db.healthy(); });
     bool nats = d.services.bus.connected();
     return json_response(200, {{"status", pg && nats ? "healthy" : "degraded"},
                                {"postgres", pg ? "up" : "down"},
@@ -69,8 +74,8 @@ void add_ops_routes(api& a) {
                                {"version", d.version}});
   }, "none");
 
-  a.add("GET", "/ready", false, [&d](call& c) {
-    if (!d.services.bus.connected() || !d.services.db.healthy())
+  a.add("GET", "/ready", false, [&d, pg_up](call& c) {
+    if (!d.services.bus.connected() || !pg_up->get([&] { return d.services.db.healthy(); }))
       return error_response(503, "unavailable", "a dependency is down", c.req);
     return json_response(200, {{"status", "ready"}});
   }, "none");

@@ -47,6 +47,8 @@ namespace {
 
 constexpr auto header_timeout = std::chrono::seconds(30);
 constexpr auto upload_timeout = std::chrono::minutes(10);
+// How long a connection answered before its body was read goes on reading and dropping it.
+constexpr auto lingering_close = std::chrono::seconds(5);
 constexpr std::size_t header_limit = 16 * 1024;
 constexpr int replay_batch = 1000;
 
@@ -197,7 +199,11 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
         if (closing_) return;
         if (!within_rate()) return close_with(ws::close_code::policy, "too many messages");
         return handle(ws::parse(f.payload));
-      case kind::ping: return queue(ws::opcode::pong, shared_text(std::move(f.payload)));
+      case kind::ping:  // answered like a message: within the rate and the queue's bound
+        if (closing_) return;
+        if (!within_rate()) return close_with(ws::close_code::policy, "too many messages");
+        if (!room_for_one()) return;
+        return queue(ws::opcode::pong, shared_text(std::move(f.payload)));
       case kind::pong: return;
       case kind::close: return close_with(f.code == 0 ? ws::close_code::normal : f.code, "");
       case kind::violation: return close_with(f.code, f.payload);
@@ -217,34 +223,41 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     subs_[s.course_id] = subscription{};
     sh_->events.subscribe(s.course_id, shared_from_this());
     auto self = shared_from_this();
-    bool queued = sh_->work.try_post([self, s] {
+    auto limit = replay_limit();
+    bool queued = sh_->work.try_post([self, s, limit] {
       std::optional<nlohmann::json> snapshot;
       std::vector<storage::event_record> replay;
+      bool read = true;
       try {
         snapshot = self->sh_->routes.course_snapshot(self->user_id_, s.course_id);
-        if (snapshot && s.since) replay = self->sh_->routes.events_after(s.course_id, *s.since, replay_batch);
+        if (snapshot && s.since) replay = self->sh_->routes.events_after(s.course_id, *s.since, limit);
       } catch (const std::exception& e) {
         spdlog::warn("websocket snapshot failed: {}", e.what());
+        read = false;
       }
-      net::post(self->sock_.get_executor(), [self, s, snapshot = std::move(snapshot), replay = std::move(replay)] {
-        self->on_snapshot(s, snapshot, replay);
+      net::post(self->sock_.get_executor(), [self, s, read, limit, snapshot = std::move(snapshot), replay = std::move(replay)] {
+        self->on_snapshot(s, read, snapshot, replay, limit);
       });
     }, reconnect_room);
-    if (!queued) send(shared_text(ws::error_message("unavailable", "the node is busy; subscribe again shortly")));
+    if (!queued) refuse(s.course_id, "unavailable", "the node is busy; subscribe again shortly");
   }
 
-  void on_snapshot(const ws::subscribe& s, const std::optional<nlohmann::json>& snapshot,
-                   const std::vector<storage::event_record>& replay) {
+  // The subscription ends before it began; the client may subscribe again.
+  void refuse(const std::string& course_id, const std::string& code, const std::string& message) {
+    sh_->events.unsubscribe(course_id, this);
+    subs_.erase(course_id);
+    send(shared_text(ws::error_message(code, message)));
+  }
+
+  void on_snapshot(const ws::subscribe& s, bool read, const std::optional<nlohmann::json>& snapshot,
+                   const std::vector<storage::event_record>& replay, std::size_t limit) {
     auto it = subs_.find(s.course_id);
     if (it == subs_.end()) return;
-    if (!snapshot) {
-      sh_->events.unsubscribe(s.course_id, this);
-      subs_.erase(it);
-      return send(shared_text(ws::error_message("not_found", "no such course")));
-    }
+    if (!read) return refuse(s.course_id, "unavailable", "the course could not be read; subscribe again shortly");
+    if (!snapshot) return refuse(s.course_id, "not_found", "no such course");
     send(shared_text(nlohmann::json{{"type", "snapshot"}, {"course", *snapshot}}.dump()));
     long long last = s.since.value_or(snapshot->value("event_seq", 0LL));
-    for (auto& e : it->second.seq.start(last, to_items(replay))) send(std::move(e.msg));
+    for (auto& e : it->second.seq.start(last, to_items(replay), replay.size() >= limit)) send(std::move(e.msg));
     maybe_replay(s.course_id);
   }
 
@@ -255,27 +268,50 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     maybe_replay(course_id);
   }
 
-  // A gap (events published out of order by different writers, or lost): read the log.
+  // Reads the log after what the client has: for a gap (events published out of order by
+  // different writers, or lost), and for a resume further back than one read. A long replay
+  // goes out a batch at a time as the client reads it, so it never fills the queue that marks
+  // a client too slow. A read that failed is tried again with the next event or keepalive tick,
+  // not at once (the database may be down).
   void maybe_replay(const std::string& course_id) {
     auto it = subs_.find(course_id);
     if (it == subs_.end() || !it->second.seq.wants_replay()) return;
+    auto limit = replay_limit();
+    if (out_.size() > limit) {
+      replay_waits_for_room_ = true;
+      return;
+    }
     it->second.seq.replay_requested();
     long long since = it->second.seq.last();
     auto self = shared_from_this();
-    bool queued = sh_->work.try_post([self, course_id, since] {
-      std::vector<storage::event_record> events;
+    bool queued = sh_->work.try_post([self, course_id, since, limit] {
+      std::optional<std::vector<storage::event_record>> events;
       try {
-        events = self->sh_->routes.events_after(course_id, since, replay_batch);
-      } catch (const std::exception&) {
+        events = self->sh_->routes.events_after(course_id, since, static_cast<int>(limit));
+      } catch (const std::exception& e) {
+        spdlog::warn("websocket replay failed: {}", e.what());
       }
-      net::post(self->sock_.get_executor(), [self, course_id, events = std::move(events)] {
+      net::post(self->sock_.get_executor(), [self, course_id, limit, events = std::move(events)] {
         auto it = self->subs_.find(course_id);
         if (it == self->subs_.end()) return;
-        for (auto& e : it->second.seq.on_replay(to_items(events))) self->send(std::move(e.msg));
+        if (!events) return it->second.seq.replay_failed();
+        for (auto& e : it->second.seq.on_replay(to_items(*events), events->size() >= limit)) self->send(std::move(e.msg));
         self->maybe_replay(course_id);
       });
     });
-    if (!queued) it->second.seq.on_replay({});  // try again with the next event
+    if (!queued) it->second.seq.replay_failed();
+  }
+
+  void replay_all() {
+    replay_waits_for_room_ = false;
+    std::vector<std::string> ids;
+    for (const auto& [id, sub] : subs_) ids.push_back(id);
+    for (const auto& id : ids) maybe_replay(id);
+  }
+
+  // Events a replay reads at once: at most a quarter of what marks a client too slow.
+  std::size_t replay_limit() const {
+    return std::max<std::size_t>(1, std::min<std::size_t>(replay_batch, sh_->opts.max_ws_queue / 4));
   }
 
   bool within_rate() { return !rate_.take(message_rule()).has_value(); }
@@ -290,12 +326,15 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
   void send(std::shared_ptr<const std::string> msg) {
     if (closing_) return;
     ++sh_->routes.metrics().websocket_messages_out;
-    if (out_.size() >= sh_->opts.max_ws_queue) {
-      // A client that does not read is disconnected rather than growing our memory.
-      out_.clear();
-      return close_with(ws::close_code::policy, "client too slow");
-    }
-    queue(ws::opcode::text, std::move(msg));
+    if (room_for_one()) queue(ws::opcode::text, std::move(msg));
+  }
+
+  // A client that does not read is disconnected rather than growing our memory.
+  bool room_for_one() {
+    if (out_.size() < sh_->opts.max_ws_queue) return true;
+    out_.clear();
+    close_with(ws::close_code::policy, "client too slow");
+    return false;
   }
 
   // The close frame is the last thing sent; the socket's sending side shuts once it is out.
@@ -335,6 +374,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
     write_in_flight_ = false;
     writing_.clear();
     if (ec) return end();
+    if (replay_waits_for_room_ && out_.size() <= replay_limit()) replay_all();
     if (!out_.empty()) return do_write();
     if (closing_) {
       beast::error_code ignored;
@@ -354,6 +394,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
       self->pinged_ = !self->heard_;
       if (self->pinged_) self->queue(ws::opcode::ping, shared_text(""));
       self->heard_ = false;
+      self->replay_all();  // a replay whose read failed is tried again
       self->tick();
     });
   }
@@ -378,6 +419,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
   std::vector<outgoing> writing_;      // in the write under way
   std::vector<net::const_buffer> buffers_;
   bool write_in_flight_ = false;
+  bool replay_waits_for_room_ = false;  // a replay is due once the queue drains
   bool corked_ = false;  // inside on_event: the hub's flush() writes
   bool closing_ = false;
   bool heard_ = false;
@@ -421,28 +463,54 @@ class http_session : public std::enable_shared_from_this<http_session> {
     method_ = std::string(h.method_string());
     version_ = h.version();
     keep_alive_ = h.keep_alive();
+    body_unread_ = header_->chunked() || header_->content_length().value_or(0) > 0;
     if (websocket::is_upgrade(h)) return start_websocket();
     // The route's own limit, against the declared length (the header parser had a larger one).
     std::uint64_t limit = is_upload(h) ? sh_->opts.max_upload_bytes : sh_->opts.max_json_bytes;
     if (auto length = header_->content_length(); length && *length > limit)
       return respond_now(413, "too_large", "the body is larger than this route accepts", false);
-    if (is_upload(h)) {
-      file_.emplace(std::move(*header_));
-      file_->body_limit(sh_->opts.max_upload_bytes);
-      body_path_ = sh_->blobs.temp_path();
-      beast::error_code fec;
-      file_->get().body().open(body_path_.c_str(), beast::file_mode::write, fec);
-      if (fec) return respond_now(500, "internal", "cannot store the upload", false);
-      stream_.expires_after(upload_timeout);
-      return continue_then([self = shared_from_this()] {
-        bhttp::async_read(self->stream_, self->buffer_, *self->file_,
-                          beast::bind_front_handler(&http_session::on_body, self));
-      });
-    }
+    if (is_upload(h)) return admit_upload();
     string_.emplace(std::move(*header_));
     string_->body_limit(sh_->opts.max_json_bytes);
     continue_then([self = shared_from_this()] {
       bhttp::async_read(self->stream_, self->buffer_, *self->string_, beast::bind_front_handler(&http_session::on_body, self));
+    });
+  }
+
+  // An upload's body (up to max_upload_bytes) is received only once the API admits it: a
+  // client without a valid token, over its throttle or quota, or naming a course that is not
+  // its own is answered before sending it, and the connection closes.
+  void admit_upload() {
+    request r;
+    r.request_id = request_id_;
+    r.remote = remote_;
+    const auto& h = header_->get();
+    r.method = std::string(h.method_string());
+    r.target = std::string(h.target());
+    copy_headers(h, r);
+    if (!parse_target(r.target, r.path, r.query)) return respond_now(400, "invalid_argument", "malformed request target", false);
+    auto self = shared_from_this();
+    bool queued = sh_->work.try_post([self, r = std::move(r)] {
+      auto refused = self->sh_->routes.admit(r);
+      net::post(self->stream_.get_executor(), [self, refused = std::move(refused)]() mutable {
+        if (!refused) return self->receive_upload();
+        self->keep_alive_ = false;
+        self->write(std::move(*refused));
+      });
+    });
+    if (!queued) respond_now(503, "unavailable", "the node is busy; try again", false);
+  }
+
+  void receive_upload() {
+    file_.emplace(std::move(*header_));
+    file_->body_limit(sh_->opts.max_upload_bytes);
+    body_path_ = sh_->blobs.temp_path();
+    beast::error_code fec;
+    file_->get().body().open(body_path_.c_str(), beast::file_mode::write, fec);
+    if (fec) return respond_now(500, "internal", "cannot store the upload", false);
+    stream_.expires_after(upload_timeout);
+    continue_then([self = shared_from_this()] {
+      bhttp::async_read(self->stream_, self->buffer_, *self->file_, beast::bind_front_handler(&http_session::on_body, self));
     });
   }
 
@@ -459,6 +527,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   void on_body(beast::error_code ec, std::size_t) {
+    if (!ec) body_unread_ = false;
     if (ec == bhttp::error::body_limit) {
       remove_body_file();
       return respond_now(413, "too_large", "the body is larger than this route accepts", false);
@@ -525,17 +594,27 @@ class http_session : public std::enable_shared_from_this<http_session> {
       return write(std::move(res));
     }
     auto self = shared_from_this();
-    bool queued = sh_->work.try_post([self, token, key]() mutable {
+    r.request_id = request_id_;
+    r.remote = remote_;
+    bool queued = sh_->work.try_post([self, token, key, r]() mutable {
       std::optional<storage::user_record> user;
+      std::optional<response> refused;
       try {
-        user = self->sh_->routes.user_for_token(token);
-      } catch (const std::exception&) {
+        refused = self->sh_->routes.authenticate(token, r, user);
+      } catch (const std::exception& e) {
+        refused = error_response(storage::classify(e), r);
       }
-      net::post(self->stream_.get_executor(), [self, user = std::move(user), key]() mutable {
-        if (!user) return self->respond_now(401, "unauthorized", "the token is invalid or expired", false);
+      net::post(self->stream_.get_executor(), [self, user = std::move(user), refused = std::move(refused), key]() mutable {
+        self->keep_alive_ = false;
+        if (refused) return self->write(std::move(*refused));
         auto user_slot = self->sh_->ws_connections.take(user->id);
-        if (!user_slot)
-          return self->respond_now(429, "throttled", "too many open WebSocket connections for this account", false);
+        if (!user_slot) {
+          request r;
+          r.request_id = self->request_id_;
+          auto res = error_response(429, "throttled", "too many open WebSocket connections for this account", r);
+          res.headers.emplace_back("Retry-After", "5");  // until one of them closes
+          return self->write(std::move(res));
+        }
         self->stream_.expires_never();  // the WebSocket has its own timeouts
         std::make_shared<websocket_session>(self->stream_.release_socket(), self->shard_, self->sh_, user->id,
                                             std::move(self->address_slot_),
@@ -559,8 +638,26 @@ class http_session : public std::enable_shared_from_this<http_session> {
     stream_.expires_after(header_timeout);
     bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
       if (ec) return;
-      if (msg->need_eof()) return self->close();
-      self->do_read();
+      if (!msg->need_eof()) return self->do_read();
+      self->close();
+      if (self->body_unread_) self->linger();
+    });
+  }
+
+  // Answered before its body was read (refused, or too large): the body may be on its way, and
+  // closing with unread bytes would reset the connection, often before the client has read the
+  // answer. So the body is read and dropped for a while (no file, no worker), as web servers do.
+  void linger() {
+    stream_.expires_after(lingering_close);
+    drop_body();
+  }
+
+  void drop_body() {
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) return;  // the client closed, or the time is up
+      self->buffer_.commit(n);
+      self->drop_body();
     });
   }
 
@@ -604,6 +701,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::chrono::steady_clock::time_point started_{};
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  bool body_unread_ = false;  // the request's body is still on its way
 };
 
 // ---------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ client_message parse(const std::string& text) {
   if (name == "unsubscribe") return unsubscribe{course->get<std::string>()};
   subscribe s{course->get<std::string>(), std::nullopt};
   if (auto since = j.find("since"); since != j.end() && !since->is_null()) {
-    if (!since->is_number_integer() || since->get<long long>() < 0)
+    // Past 2^53 it is no event number (a JSON client cannot even hold it), and seq + 1 must not overflow.
+    if (!since->is_number_integer() || since->get<long long>() < 0 || since->get<long long>() > (1LL << 53))
       return bad{"invalid_value", "since must be a non-negative integer"};
     s.since = since->get<long long>();
   }

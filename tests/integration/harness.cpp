@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -45,6 +46,41 @@ std::uint16_t free_port() {
 }
 
 }  // namespace
+
+raw_connection::raw_connection(const client::endpoint& ep) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(ep.port);
+  REQUIRE(inet_pton(AF_INET, ep.host.c_str(), &addr.sin_addr) == 1);
+  REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+}
+
+raw_connection::~raw_connection() { close(fd_); }
+
+bool raw_connection::send(std::string_view bytes) {
+  while (!bytes.empty()) {
+    auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+std::string raw_connection::receive(std::chrono::milliseconds limit, std::string_view until) {
+  std::string got;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!peer_closed_ && (until.empty() || got.find(until) == std::string::npos)) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    char buf[4096];
+    auto n = recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) peer_closed_ = true;
+    else got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
+}
 
 node_process::node_process(std::map<std::string, std::string> env) {
   port_ = free_port();

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/client.hpp"
@@ -65,6 +66,25 @@ nlohmann::json parse(const std::string& s);
 nlohmann::json finished_course(user& u, const std::string& filename, const std::string& bytes,
                                std::chrono::seconds limit = std::chrono::seconds(240), const std::string& title = "",
                                const nlohmann::json& materials = nullptr);
+
+// A plain TCP connection to a node, for what the client library would not send: a request
+// header without its body, bare WebSocket control frames.
+class raw_connection {
+ public:
+  explicit raw_connection(const client::endpoint& ep);
+  ~raw_connection();
+  raw_connection(const raw_connection&) = delete;
+  raw_connection& operator=(const raw_connection&) = delete;
+  bool send(std::string_view bytes);
+  // What arrives within `limit`, stopping early once `until` was seen (empty: only at the
+  // peer's end of stream).
+  std::string receive(std::chrono::milliseconds limit, std::string_view until = "\r\n\r\n");
+  bool peer_closed() const { return peer_closed_; }
+
+ private:
+  int fd_ = -1;
+  bool peer_closed_ = false;
+};
 
 // Collects a course's WebSocket messages until the course reaches an end state.
 struct course_feed {

@@ -2,6 +2,7 @@
 // input, signed file links, logs without secrets, and the OpenAPI document.
 #include <fstream>
 #include <optional>
+#include <pqxx/pqxx>
 #include <set>
 #include <thread>
 
@@ -145,6 +146,15 @@ TEST_CASE("bad input: each gets its 4xx and the node keeps serving", "[security]
   REQUIRE(r.value().status == 202);
   auto src = u.get("/v1/courses/" + course + "/sources/" + parse(r.value().body)["source_id"].get<std::string>());
   CHECK(src["filename"] == "passwd");
+  // A name that is not UTF-8, or that 200 bytes would cut inside a character, is stored as UTF-8.
+  auto stored_name = [&](const std::string& escaped) {
+    auto up = u.http.upload("/v1/courses/" + course + "/sources?filename=" + escaped, fixture("gettysburg_opening.srt"));
+    REQUIRE(up.value().status == 202);
+    return u.get("/v1/courses/" + course + "/sources/" + parse(up.value().body)["source_id"].get<std::string>())["filename"]
+        .get<std::string>();
+  };
+  CHECK(stored_name("%FF%FEnotes.srt") == "\xEF\xBF\xBD\xEF\xBF\xBDnotes.srt");  // U+FFFD twice
+  CHECK(stored_name(std::string(199, 'a') + "%C3%A9") == std::string(199, 'a'));
 
   // A request id that is not plain is replaced, never echoed into a header.
   u.http.set_header("X-Request-Id", "abc <script>\"x\"</script>");
@@ -411,4 +421,120 @@ TEST_CASE("a WebSocket client that floods or sends an oversized message is disco
   REQUIRE(m.value());
   CHECK(parse(*m.value())["type"] == "pong");
   CHECK(u.http.request("GET", "/health").value().status == 200);
+}
+
+namespace {
+
+std::string upload_header(const std::string& course, const std::string& token) {
+  return "POST /v1/courses/" + course + "/sources?filename=big.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+         (token.empty() ? "" : "Authorization: Bearer " + token + "\r\n") + "Content-Length: 50000000\r\n\r\n";
+}
+
+int status_of(const std::string& head) {
+  return head.rfind("HTTP/1.1 ", 0) == 0 && head.size() >= 12 ? std::stoi(head.substr(9, 3)) : 0;
+}
+
+}  // namespace
+
+TEST_CASE("an upload that may not be made is answered before its body is sent", "[security]") {
+  node_process node(env_map{{"STUDYFORGE_QUOTA_UPLOADS_PER_DAY", "1"}});
+  user u(node.endpoint(), "early"), other(node.endpoint(), "early-other");
+  auto course = u.call("POST", "/v1/courses", {{"title", "Early answers"}}, 201)["id"].get<std::string>();
+  // Only the header of a 50 MB upload is sent; the answer must not wait for the body.
+  auto answer = [&](const std::string& token) {
+    raw_connection c(node.endpoint());
+    REQUIRE(c.send(upload_header(course, token)));
+    auto head = c.receive(5s);
+    INFO(head);
+    return status_of(head);
+  };
+  CHECK(answer("") == 401);
+  CHECK(answer("not-a-token") == 401);
+  CHECK(answer(other.token) == 404);  // not their course
+  REQUIRE(u.http.upload("/v1/courses/" + course + "/sources?filename=n.txt", fixture("gettysburg_opening.srt")).value().status == 202);
+  CHECK(answer(u.token) == 429);  // today's one upload is used
+  CHECK(u.get("/v1/courses/" + course)["sources"].size() == 1);
+  CHECK(u.get("/health")["status"] == "healthy");
+}
+
+TEST_CASE("tokens that name nobody are throttled per address, and known tokens still work", "[security]") {
+  node_process node(env_map{{"STUDYFORGE_THROTTLE_AUTH_PER_MINUTE", "30"}});  // a burst of 7
+  user u(node.endpoint(), "badtokens");
+  auto email = u.get("/v1/me")["email"];  // the token is known to the node now
+  sf::client::http_client guesser(node.endpoint());
+  int unauthorized = 0, throttled = 0;
+  for (int i = 0; i < 20; ++i) {
+    guesser.set_header("Authorization", "Bearer guess-" + std::to_string(i));
+    auto r = guesser.request("GET", "/v1/me").value();
+    if (r.status == 401) ++unauthorized;
+    if (r.status == 429) {
+      ++throttled;
+      CHECK(std::stoi(r.headers["retry-after"]) >= 1);
+    }
+  }
+  CHECK(unauthorized <= 8);
+  CHECK(throttled >= 12);
+  sf::client::ws_client ws;
+  auto refused = ws.connect(node.endpoint(), "/v1/ws", "guess-ws");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("429") != std::string::npos);
+  CHECK(u.get("/v1/me")["email"] == email);  // the owner of a known token is not locked out
+}
+
+TEST_CASE("a WebSocket client that sends pings and never reads is closed, not buffered for", "[security]") {
+  node_process node(env_map{{"STUDYFORGE_LIMITS_WS_MESSAGES_PER_SECOND", "5"}});
+  user u(node.endpoint(), "pingflood");
+  raw_connection c(node.endpoint());
+  REQUIRE(c.send("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                 "Authorization: Bearer " + u.token + "\r\n\r\n"));
+  REQUIRE(status_of(c.receive(5s)) == 101);
+  std::string pings;
+  for (int i = 0; i < 2000; ++i) pings += std::string("\x89\x80\0\0\0\0", 6);  // masked, empty
+  (void)c.send(pings);
+  auto frames = c.receive(10s, "");
+  CHECK(c.peer_closed());
+  // Pongs (0x8a 0x00) for at most the burst, then a close frame with 1008 (policy).
+  int pongs = 0;
+  std::size_t at = 0;
+  while (at + 1 < frames.size() && frames.compare(at, 2, "\x8a\x00", 2) == 0) {
+    ++pongs;
+    at += 2;
+  }
+  CHECK(pongs <= 11);
+  REQUIRE(at + 4 <= frames.size());
+  CHECK(static_cast<unsigned char>(frames[at]) == 0x88);
+  CHECK((static_cast<unsigned char>(frames[at + 2]) << 8 | static_cast<unsigned char>(frames[at + 3])) == 1008);
+  CHECK(u.get("/health")["status"] == "healthy");
+}
+
+TEST_CASE("a resume from far back replays the whole log, in order, to a client that reads", "[security]") {
+  node_process node;
+  user u(node.endpoint(), "longlog");
+  auto id = u.call("POST", "/v1/courses", {{"title", "Long log"}}, 201)["id"].get<std::string>();
+  // More events than one replay reads, written as the node writes them.
+  constexpr int total = 2500;
+  {
+    pqxx::connection db{std::getenv("STUDYFORGE_DATABASE_URL")};
+    pqxx::work tx(db);
+    tx.exec_params("insert into job_events (course_id, seq, kind, status, progress, course_progress, step) "
+                   "select $1::uuid, n, 'extract', 'running', n % 100, 0, 'reading' from generate_series(1, $2) n",
+                   id, total);
+    tx.exec_params("update courses set event_seq = $2 where id = $1::uuid", id, total);
+    tx.commit();
+  }
+  sf::client::ws_client ws;
+  REQUIRE(ws.connect(node.endpoint(), "/v1/ws", u.token));
+  REQUIRE(ws.send(json{{"op", "subscribe"}, {"course_id", id}, {"since", 10}}.dump()));
+  std::vector<long long> seqs;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (seqs.size() < total - 10 && std::chrono::steady_clock::now() < deadline) {
+    auto m = ws.receive(2s);
+    REQUIRE(m);
+    if (!m.value()) break;
+    auto j = parse(*m.value());
+    if (j["type"] == "event") seqs.push_back(j["seq"].get<long long>());
+  }
+  REQUIRE(seqs.size() == total - 10);
+  for (std::size_t i = 0; i < seqs.size(); ++i) REQUIRE(seqs[i] == static_cast<long long>(i + 11));
 }

@@ -9,6 +9,7 @@
 #include "http/hub.hpp"
 #include "http/message.hpp"
 #include "http/rate_limiter.hpp"
+#include "http/recent.hpp"
 #include "http/ws_protocol.hpp"
 
 using sf::http::event_sequencer;
@@ -55,6 +56,28 @@ TEST_CASE("a resume with since replays the log first, without duplicates") {
   CHECK(s.buffered() == 0);
 }
 
+TEST_CASE("a resume further back than one replay batch reads the log until it is caught up") {
+  event_sequencer s;
+  CHECK(seqs(s.start(0, {ev(1), ev(2)}, true)) == std::vector<long long>{1, 2});
+  REQUIRE(s.wants_replay());  // no live event waits, yet the log holds more
+  s.replay_requested();
+  CHECK_FALSE(s.wants_replay());
+  CHECK(seqs(s.on_replay({ev(3), ev(4)}, true)) == std::vector<long long>{3, 4});
+  REQUIRE(s.wants_replay());
+  s.replay_requested();
+  CHECK(seqs(s.on_replay({ev(5)})) == std::vector<long long>{5});
+  CHECK_FALSE(s.wants_replay());  // a short batch: caught up
+}
+
+TEST_CASE("a replay that could not read the log is asked for again, from where the client is") {
+  event_sequencer s;
+  s.start(0, {ev(1)}, true);
+  s.replay_requested();
+  s.replay_failed();
+  CHECK(s.wants_replay());
+  CHECK(s.last() == 1);
+}
+
 TEST_CASE("client messages are parsed strictly") {
   using namespace sf::http::ws;
   auto sub = parse(R"({"op":"subscribe","course_id":"0f8fad5b-d9cb-469f-a165-70867728950e","since":41})");
@@ -64,6 +87,7 @@ TEST_CASE("client messages are parsed strictly") {
   CHECK(std::holds_alternative<bad>(parse("not json")));
   CHECK(std::holds_alternative<bad>(parse(R"({"op":"subscribe","course_id":"../etc"})")));
   CHECK(std::holds_alternative<bad>(parse(R"({"op":"subscribe","course_id":"0f8fad5b-d9cb-469f-a165-70867728950e","since":-1})")));
+  CHECK(std::holds_alternative<bad>(parse(R"({"op":"subscribe","course_id":"0f8fad5b-d9cb-469f-a165-70867728950e","since":9223372036854775807})")));
   CHECK(std::holds_alternative<bad>(parse(R"({"op":"shout"})")));
 }
 
@@ -247,4 +271,43 @@ TEST_CASE("a pile of events is handed out a bounded number per turn, in order fo
     CHECK(events == calls{"e1", "e2", "e3", "e4"});
     CHECK(s->calls.back() == "f");
   }
+}
+
+TEST_CASE("many new keys do not reset the limit of a key that is still draining") {
+  sf::http::rate_limiter limiter({{"login", {1, 2}}}, 100);  // 1 a second, burst 2
+  auto t0 = sf::http::rate_limiter::clock::time_point{} + std::chrono::hours(1);
+  auto guess = [&](int from, int to, auto at) {
+    for (int i = from; i < to; ++i) (void)limiter.take("login", "guess-" + std::to_string(i), at);
+  };
+  guess(0, 150, t0 - std::chrono::seconds(10));  // refilled by t0
+  CHECK_FALSE(limiter.take("login", "ann", t0));
+  CHECK_FALSE(limiter.take("login", "ann", t0));
+  CHECK(limiter.take("login", "ann", t0));  // ann is out of tokens
+  guess(150, 450, t0);
+  CHECK(limiter.size() < 400);  // the refilled ones were forgotten on the way
+  // Still empty 0.5 s later: ann's bucket was kept, not made anew.
+  CHECK(limiter.wait("login", "ann", t0 + std::chrono::milliseconds(500)));
+  CHECK(limiter.take("login", "ann", t0 + std::chrono::milliseconds(500)));
+}
+
+TEST_CASE("waiting for a token does not take it") {
+  sf::http::rate_limiter limiter({{"bad_token", {1, 1}}});
+  auto t0 = sf::http::rate_limiter::clock::time_point{} + std::chrono::hours(1);
+  CHECK_FALSE(limiter.wait("bad_token", "10.0.0.1", t0));  // no bucket yet: allowed
+  CHECK_FALSE(limiter.take("bad_token", "10.0.0.1", t0));
+  auto w = limiter.wait("bad_token", "10.0.0.1", t0);
+  REQUIRE(w);
+  CHECK(*w == Approx(1.0));
+  CHECK(limiter.wait("bad_token", "10.0.0.1", t0));  // still waiting: nothing was taken
+  CHECK_FALSE(limiter.wait("bad_token", "10.0.0.1", t0 + std::chrono::seconds(1)));
+}
+
+TEST_CASE("a recent value is computed once per interval, however often it is asked for") {
+  sf::http::recent<int> health(std::chrono::hours(1));
+  int computed = 0;
+  for (int i = 0; i < 5; ++i) CHECK(health.get([&] { return ++computed; }) == 1);
+  CHECK(computed == 1);
+  sf::http::recent<int> stale(std::chrono::milliseconds(0));
+  CHECK(stale.get([] { return 1; }) == 1);
+  CHECK(stale.get([] { return 2; }) == 2);  // past its age: computed again
 }
