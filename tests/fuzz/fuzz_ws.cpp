@@ -31,13 +31,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto msg = std::make_shared<const std::string>("e");
   for (std::size_t i = 0; i + 1 < size; i += 2) {
     long long n = data[i + 1] % 64;
-    switch (data[i] % 4) {
-      case 0: seq.on_live({n, msg}); break;
-      case 1: seq.on_replay({{n, msg}, {n + 1, msg}}); break;
-      case 2: seq.start(n, {}); break;
+    // What comes out is always the next seq after the last one out: no gap, no duplicate.
+    auto expect_next = [&](long long before, const std::vector<sf::http::event_sequencer::item>& out) {
+      for (const auto& e : out)
+        if (e.seq != ++before) __builtin_trap();
+    };
+    long long before = seq.last();
+    switch (data[i] % 6) {
+      case 0: expect_next(before, seq.on_live({n, msg})); break;
+      case 1: expect_next(before, seq.on_replay({{n, msg}, {n + 1, msg}}, data[i] & 8)); break;
+      case 2: seq.start(n, {}, data[i] & 8); break;
       case 3:
         if (seq.wants_replay()) seq.replay_requested();
         break;
+      case 4: seq.replay_failed(); break;
+      case 5: expect_next(before, seq.on_replay({})); break;
     }
   }
   return 0;
