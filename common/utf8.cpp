@@ -106,4 +106,19 @@ std::size_t byte_offset(std::string_view s, std::size_t cp) {
 
 std::size_t cp_offset(std::string_view s, std::size_t byte) { return length(s.substr(0, byte)); }
 
+std::string printable(std::string_view s, std::size_t max_bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    char32_t c = next(s, i);
+    if ((c < 0x20 && c != '\t' && c != '\n') || (c >= 0x7f && c < 0xa0)) continue;
+    std::size_t before = out.size();
+    append(out, c);
+    if (out.size() > max_bytes) {
+      out.resize(before);
+      break;
+    }
+  }
+  return out;
+}
+
 }  // namespace sf::utf8

@@ -15,6 +15,11 @@ char32_t next(std::string_view s, std::size_t& i);
 // `may_be_truncated`, a sequence cut by the end of `s` (a buffer boundary) is accepted.
 bool valid(std::string_view s, bool may_be_truncated = false);
 
+// Text fit for a message stored or shown anywhere (PostgreSQL text and jsonb, logs, JSON
+// replies): invalid bytes become U+FFFD, control characters other than tab and newline are
+// dropped (PostgreSQL refuses NUL), and it is cut to at most `max_bytes` at a character edge.
+std::string printable(std::string_view s, std::size_t max_bytes);
+
 // Number of code points in `s` (the unit of citation offsets).
 std::size_t length(std::string_view s);
 // Byte offset of code point index `cp` in `s` (s.size() when past the end).

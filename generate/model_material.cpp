@@ -1,5 +1,6 @@
 #include "generate/model_material.hpp"
 
+#include "common/json_depth.hpp"
 #include "generate/citation.hpp"
 #include "generate/grounding.hpp"
 
@@ -112,18 +113,45 @@ chat_request material_request(material_type type, const corpus& context, const o
   return r;
 }
 
+namespace {
+
+// PostgreSQL's jsonb refuses U+0000 in strings; a model may still write it.
+void drop_nul(json& j) {
+  if (j.is_string()) std::erase(j.get_ref<std::string&>(), '\0');
+  else if (j.is_structured())
+    for (auto& v : j) drop_nul(v);
+}
+
+result<model_content> read_material(material_type type, const json& j, const corpus& input, const options& opts);
+
+}  // namespace
+
 result<model_content> material_from_reply(material_type type, const std::string& reply, const corpus& input,
                                           const options& opts) {
+  // Deeper than any material: copying or walking it would recurse once per level.
+  if (json_depth(reply) > 16) return failure(errc::transient, "malformed: the model's answer is nested too deeply");
   auto j = json::parse(reply, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return failure(errc::transient, "malformed: the model's answer is not a JSON object");
+  drop_nul(j);
+  try {
+    return read_material(type, j, input, opts);
+  } catch (const json::exception&) {  // a field of the wrong type
+    return failure(errc::transient, "malformed: the model's answer has fields of the wrong types");
+  }
+}
+
+namespace {
+
+result<model_content> read_material(material_type type, const json& j, const corpus& input, const options& opts) {
   const char* key = items_key(type);
   if (!j.contains(key) || !j[key].is_array()) return failure(errc::transient, std::string("malformed: the answer has no \"") + key + "\" list");
   model_content out;
   json content = j;
   if (type != material_type::outline) {
     content[key] = json::array();
-    for (auto& item : j[key]) {
-      if (auto g = ground_item(item, input)) content[key].push_back(std::move(*g));
+    for (const auto& item : j[key]) {
+      if (content[key].size() + out.dropped >= max_reply_items) ++out.dropped;
+      else if (auto g = ground_item(item, input)) content[key].push_back(std::move(*g));
       else ++out.dropped;
     }
   }
@@ -141,6 +169,8 @@ result<model_content> material_from_reply(material_type type, const std::string&
                                             std::to_string(asked) + " (the others cited no text or failed checks)");
   return out;
 }
+
+}  // namespace
 
 }  // namespace sf::gen
 

@@ -6,8 +6,13 @@
 #include <memory>
 #include <mutex>
 
+#include "common/json_depth.hpp"
+#include "common/utf8.hpp"
+
 namespace sf::gen {
 namespace {
+
+constexpr int max_reply_depth = 64;
 
 std::once_flag curl_once;
 
@@ -50,7 +55,11 @@ json_result post(const openai_settings& s, const char* path, const char* content
   if (status >= 500) return provider_error{provider_failure::unavailable, s.name + ": HTTP " + std::to_string(status)};
   if (status != 200)
     return provider_error{provider_failure::rejected,
-                          s.name + ": HTTP " + std::to_string(status) + ": " + redact(reply.substr(0, 300), s.api_key)};
+                          s.name + ": HTTP " + std::to_string(status) + ": " + utf8::printable(redact(reply, s.api_key), 300)};
+  // Deeper than any answer asked for: refused unparsed, since copying such a value (as reading
+  // it does) recurses once per level and a hostile reply could exhaust the thread's stack.
+  if (json_depth(reply) > max_reply_depth)
+    return provider_error{provider_failure::malformed, s.name + ": the reply is nested too deeply"};
   auto j = nlohmann::json::parse(reply, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return provider_error{provider_failure::malformed, s.name + ": the reply is not JSON"};

@@ -25,6 +25,15 @@ class openai_provider final : public openai_client<provider> {
         body["response_format"] = {{"type", "json_object"}};
     }
     BOOST_OUTCOME_TRY(j, post_json(s_, "/chat/completions", body));
+    try {
+      return read_chat(j);
+    } catch (const nlohmann::json::exception&) {  // a field of the wrong type: a bad reply, try the next provider
+      return provider_error{provider_failure::malformed, s_.name + ": the reply's fields have the wrong types"};
+    }
+  }
+
+ private:
+  chat_result read_chat(const nlohmann::json& j) {
     if (!j.contains("choices") || !j["choices"].is_array() || j["choices"].empty())
       return provider_error{provider_failure::malformed, s_.name + ": the reply is not a chat completion"};
     const auto& message = j["choices"][0].value("message", nlohmann::json::object());
@@ -46,17 +55,26 @@ class openai_embedder final : public openai_client<embedder> {
 
   embedding_result embed(const std::vector<std::string>& texts) override {
     BOOST_OUTCOME_TRY(j, post_json(s_, "/embeddings", {{"model", s_.model}, {"input", texts}, {"encoding_format", "float"}}));
+    try {
+      return read_embeddings(j, texts.size());
+    } catch (const nlohmann::json::exception&) {
+      return provider_error{provider_failure::malformed, s_.name + ": the reply's fields have the wrong types"};
+    }
+  }
+
+ private:
+  embedding_result read_embeddings(const nlohmann::json& j, std::size_t inputs) {
     auto data = j.find("data");
-    if (data == j.end() || !data->is_array() || data->size() != texts.size())
+    if (data == j.end() || !data->is_array() || data->size() != inputs)
       return provider_error{provider_failure::malformed, s_.name + ": the reply is not one embedding per input"};
     embedding_reply out;
-    out.vectors.resize(texts.size());
+    out.vectors.resize(inputs);
     for (std::size_t i = 0; i < data->size(); ++i) {
       const auto& item = (*data)[i];
       // Each item says which input it embeds; servers need not keep the order.
-      const auto index = item.is_object() ? item.value("index", i) : texts.size();
+      const auto index = item.is_object() ? item.value("index", i) : inputs;
       auto values = item.is_object() ? item.find("embedding") : item.end();
-      if (index >= texts.size() || values == item.end() || !values->is_array() || values->empty() || values->size() > max_dims)
+      if (index >= inputs || values == item.end() || !values->is_array() || values->empty() || values->size() > max_dims)
         return provider_error{provider_failure::malformed, s_.name + ": the reply holds no usable embedding"};
       auto& v = out.vectors[index];
       for (const auto& x : *values) {
@@ -72,7 +90,6 @@ class openai_embedder final : public openai_client<embedder> {
     return out;
   }
 
- private:
   static constexpr std::size_t max_dims = 16384;  // the largest models have 4096
 };
 

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/json_depth.hpp"
+
 namespace sf::http {
 
 struct request {
@@ -39,8 +41,6 @@ struct response {
 bool parse_target(const std::string& target, std::string& path, std::map<std::string, std::string>& query);
 std::string percent_decode(std::string_view s, bool plus_is_space, bool& ok);
 
-// The deepest nesting of arrays and objects in `body` (strings are skipped): checked before
-// parsing, so a hostile body cannot drive the parser's recursion.
-int json_depth(const std::string& body);
+using sf::json_depth;  // checked on every JSON body before it is parsed
 
 }  // namespace sf::http

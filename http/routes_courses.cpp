@@ -43,15 +43,8 @@ std::optional<std::string> optional_text(const nlohmann::json& body, const char*
 std::string clean_filename(const std::string& raw) {
   std::string_view name(raw);
   if (auto slash = name.find_last_of("/\\"); slash != std::string_view::npos) name.remove_prefix(slash + 1);
-  std::string out;
-  for (std::size_t i = 0; i < name.size();) {
-    char32_t c = utf8::next(name, i);
-    if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == '"') continue;
-    std::string one;
-    utf8::append(one, c);
-    if (out.size() + one.size() > 200) break;
-    out += one;
-  }
+  std::string out = utf8::printable(name, 200);
+  std::erase_if(out, [](char c) { return c == '\t' || c == '\n' || c == '"'; });
   if (out.empty() || out == "." || out == "..") out = "upload";
   return out;
 }

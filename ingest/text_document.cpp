@@ -100,6 +100,12 @@ result<document_text> extract_text(const std::string& bytes, double subtitle_seg
     if (!utf8::valid(text))
       return failure(errc::rejected, "unreadable: the text is not UTF-8 (save it as UTF-8 and upload it again)");
   }
+  // PostgreSQL stores no NUL, and no other control character means anything in prose. (Bytes
+  // below 0x80 never occur inside a UTF-8 sequence, so they can go one by one.)
+  std::erase_if(text, [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f;
+  });
   if (looks_like_subtitles(text)) {
     auto cues = parse_subtitles(text);
     if (!cues.empty()) return segment_cues(cues, subtitle_segment_s, "subtitle");

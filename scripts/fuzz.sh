@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 out=build-fuzz
 cxx=${FUZZ_CXX:-clang++}
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -include utility)
-common=(common/utf8.cpp common/error.cpp)
+common=(common/utf8.cpp common/error.cpp common/json_depth.cpp)
 
 case "${1:-}" in
   build)

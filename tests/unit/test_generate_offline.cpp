@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/utf8.hpp"
+#include "generate/model_material.hpp"
 #include "generate/offline.hpp"
 #include "generate/text_analysis.hpp"
 #include "generate/validate.hpp"
@@ -387,4 +388,44 @@ TEST_CASE("model answers keep only their valid items") {
   auto kept = keep_valid_items(material_type::flashcards, broken, c, grounding::cited, dropped);
   CHECK(dropped == 2);
   CHECK(kept["cards"].size() == cards["cards"].size());
+}
+
+TEST_CASE("a model's hostile answer is refused or trimmed, never a crash") {
+  const corpus& c = fixture();
+  // As a model would answer: offline cards with "quote" and "page" instead of citations.
+  auto as_model_answer = [&](json cards) {
+    for (auto& card : cards["cards"]) {
+      card["quote"] = cited(c, card["citations"][0]);
+      card["page"] = card["citations"][0]["page"];
+      card.erase("citations");
+    }
+    return cards;
+  };
+  auto answer = as_model_answer(generate(material_type::flashcards, c, 4));
+  options four;
+  four.count = 4;
+  REQUIRE(material_from_reply(material_type::flashcards, answer.dump(), c, four));
+
+  // 200,000 levels deep inside an item: refused before anything copies it level by level.
+  auto deep = answer.dump();
+  deep.insert(deep.rfind(']'), ",{\"x\":" + std::string(200000, '[') + std::string(200000, ']') + "}");
+  auto refused = material_from_reply(material_type::flashcards, deep, c, four);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("nested too deeply") != std::string::npos);
+
+  // A page given as a string: a malformed answer (worth another try), not an exception.
+  auto typed = answer;
+  for (auto& card : typed["cards"]) card["page"] = "3";
+  sf::result<model_content> wrong = sf::failure(sf::errc::internal, "not run");
+  REQUIRE_NOTHROW(wrong = material_from_reply(material_type::flashcards, typed.dump(), c, four));
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().code == sf::errc::transient);
+
+  // U+0000 in a string, which PostgreSQL's jsonb refuses: dropped.
+  auto nul = answer;
+  nul["cards"][0]["front"] = std::string("What\0 is it?", 12);
+  auto kept = material_from_reply(material_type::flashcards, nul.dump(), c, four);
+  REQUIRE(kept);
+  CHECK(kept.value().content.dump().find("\\u0000") == std::string::npos);
+  CHECK(kept.value().content["cards"][0]["front"] == "What is it?");
 }

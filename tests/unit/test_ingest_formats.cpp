@@ -232,6 +232,17 @@ TEST_CASE("HTML, EPUB, Markdown, subtitles and UTF-16 text are read with their s
   REQUIRE(bare);
   CHECK(bare.value().pages[0].text == "a");
 
+  // NUL and other control bytes, past what the sniffer reads, in UTF-8 and in UTF-16: PostgreSQL
+  // would refuse the page, so they go.
+  auto nul = extract_text(std::string(5000, 'A') + std::string("\0B\x01" "C\x7f", 5));
+  REQUIRE(nul);
+  auto kept = all_text(nul.value());
+  CHECK(kept.find_first_of(std::string("\0\x01\x7f", 3)) == std::string::npos);
+  CHECK(kept.find("ABC") != std::string::npos);
+  auto wide_nul = extract_text(std::string("\xff\xfe" "A\0\0\0B\0", 8));  // UTF-16LE "A", U+0000, "B"
+  REQUIRE(wide_nul);
+  CHECK(wide_nul.value().pages[0].text == "AB");
+
   auto long_text = extract_file(fixture("debian-faq_ch7.txt"), "text/plain", with_ocr(false), {});
   REQUIRE(long_text);
   CHECK(long_text.value().pages.size() > 3);
@@ -337,6 +348,41 @@ TEST_CASE("moderation rejects the empty, the unreadable and the blocked") {
   CHECK_FALSE(moderate(fine, {}));
   CHECK(moderate(fine, {40, 30, {"Maintainer"}}).value_or("").rfind("blocked", 0) == 0);
   CHECK_FALSE(moderate(fine, {40, 30, {"main"}}));  // whole words only
+}
+
+TEST_CASE("printable text is valid UTF-8 without control characters, cut at a character edge") {
+  using sf::utf8::printable;
+  CHECK(printable(std::string("ok\0\x01 \t\n\x7f", 9), 100) == "ok \t\n");
+  CHECK(printable("\xff\xfe", 100) == "\xef\xbf\xbd\xef\xbf\xbd");  // U+FFFD for each bad byte
+  CHECK(printable("ab\xc3\xa9", 3) == "ab");                         // é would not fit whole
+  CHECK(sf::utf8::valid(printable(std::string(299, 'x') + "\xc3\xa9", 300)));
+}
+
+TEST_CASE("a long paragraph of CJK text is cut at its sentence ends, never inside a character") {
+  // 3,000 characters (9,000 bytes) of Chinese in one paragraph: no ". " anywhere.
+  std::string sentence;
+  for (int i = 0; i < 29; ++i) sentence += "\u5b66";  // 学
+  sentence += "\u3002";                               // 。
+  std::string para = "A";  // one ASCII byte first: byte 1,500 falls inside a character
+  while (sentence.size() + para.size() <= 9000) para += sentence;
+  std::string nothing_to_cut_at = "A";
+  for (int i = 0; i < 3000; ++i) nothing_to_cut_at += "\u5b66";
+  for (const auto& text : {para, nothing_to_cut_at}) {
+    document_text d;
+    d.pages.push_back({1, "native", text, -1, -1});
+    auto chunks = make_chunks(d, 1000);
+    REQUIRE(chunks.size() >= 3);
+    std::string joined;
+    for (const auto& c : chunks) {
+      CHECK(sf::utf8::valid(c.text));
+      CHECK(c.text.size() <= 2000);
+      joined += c.text;
+    }
+    CHECK(joined == text);  // nothing lost or doubled at the cuts
+  }
+  document_text d;
+  d.pages.push_back({1, "native", para, -1, -1});
+  for (const auto& c : make_chunks(d, 1000)) CHECK(c.text.substr(c.text.size() - 3) == "\u3002");  // whole sentences
 }
 
 TEST_CASE("chunks stay within their size, keep their pages and never cross a heading") {
