@@ -29,10 +29,7 @@ class actor_job_context final : public pipeline::job_context {
       last_write_ = now;
       // Progress is advisory; the answer also carries a cancel whose broadcast was lost.
       auto cancel = pipeline::record_progress(s_, job_, progress, step);
-      if (cancel && cancel.value()) {
-        auto none = stop_reason::none;
-        control_->stop.compare_exchange_strong(none, stop_reason::cancelled);
-      }
+      if (cancel && cancel.value()) control_->ask(stop_reason::cancelled);
     }
     return control_->stop.load() == stop_reason::none;
   }

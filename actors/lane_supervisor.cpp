@@ -64,8 +64,10 @@ worker_pool::task claim_task(pipeline::services* services, std::string lane, std
 // Reading and ending the job are tried again for up to 3 s when the database connection was
 // lost, as a finished job's commit is: a job left `running` is ended by the sweep once stale,
 // for being stale instead of for what really happened.
-worker_pool::task settle_lost_task(pipeline::services* services, caf::actor registry, std::string id, delivery_ptr msg,
-                                   error why, bool final_attempt, caf::actor supervisor) {
+// Only this node's attempt is ended: a job another node took over meanwhile (this one went
+// silent) is left to it, as a late commit is.
+worker_pool::task settle_lost_task(pipeline::services* services, caf::actor registry, std::string id, int attempt,
+                                   delivery_ptr msg, error why, bool final_attempt, caf::actor supervisor) {
   return [=](caf::blocking_actor* self) {
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
     auto go_on = [] { return true; };
@@ -79,6 +81,7 @@ worker_pool::task settle_lost_task(pipeline::services* services, caf::actor regi
         },
         until, go_on, log);
     bool found = job && job.value();
+    if (found && attempt > 0) job.value()->attempt = attempt;
     bool again = !final_attempt && found && (*job.value()).attempt < (*job.value()).max_attempts;
     if (found) {
       const auto& j = *job.value();
@@ -142,6 +145,7 @@ struct running_job {
   std::string kind;
   clock::time_point started;
   bool reported = false;
+  int attempt = 0;  // the attempt this node claimed; 0 while unknown (the actor claims)
 };
 
 struct lane_state {
@@ -207,7 +211,8 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
   // Hands the job to an actor and its work to the pool. A job claimed while the lane drains
   // is told at once to stop at its first checkpoint.
   auto spawn_worker = [=](const std::string& id, running_job& r, std::optional<result<pipeline::begin_result>> begun) {
-    if (st->draining) r.control->stop = stop_reason::shutdown;
+    if (st->draining) r.control->ask(stop_reason::shutdown);
+    if (begun && *begun && begun->value().what == pipeline::begin_result::action::run) r.attempt = begun->value().job.attempt;
     auto me = caf::actor_cast<caf::actor>(self);
     r.worker = self->spawn<caf::monitored>(job_actor, me, id);
     try {
@@ -259,8 +264,8 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
   // thread to settle it on, its message goes back: delivered again, the claim decides anew.
   auto settle_lost = [=](const std::string& id, running_job& r, const error& why, bool final_attempt) {
     try {
-      st->args.pool->submit(settle_lost_task(st->args.services, st->args.registry, id, r.msg, why, final_attempt,
-                                             caf::actor_cast<caf::actor>(self)));
+      st->args.pool->submit(settle_lost_task(st->args.services, st->args.registry, id, r.attempt, r.msg, why,
+                                             final_attempt, caf::actor_cast<caf::actor>(self)));
     } catch (const std::exception& e) {
       log->error("lane {}: cannot settle job {}: {}", st->args.lane, id, e.what());
       settle(r, disposition::nak, 1000);
@@ -313,7 +318,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
         if (!ended_draining()) want_more();
       },
       [=](cancel_atom, const std::string& id) {
-        if (auto it = st->jobs.find(id); it != st->jobs.end()) it->second.control->stop = stop_reason::cancelled;
+        if (auto it = st->jobs.find(id); it != st->jobs.end()) it->second.control->ask(stop_reason::cancelled);
       },
       [=](tick_atom) {
         std::vector<std::string> ids;
@@ -334,11 +339,11 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
           if (age > std::chrono::seconds(k.hard_limit_s)) {
             // Past the hard limit: give up on the actor; its late commit finds the job ended.
             r.reported = true;
-            r.control->stop = stop_reason::time_limit;
+            r.control->ask(stop_reason::time_limit);
             self->send_exit(r.worker, caf::exit_reason::kill);
             settle_lost(id, r, {errc::time_limit, "the job ran past its hard time limit"}, true);
           } else if (age > std::chrono::seconds(k.soft_limit_s)) {
-            r.control->stop = stop_reason::time_limit;
+            r.control->ask(stop_reason::time_limit);
           }
         }
         for (const auto& id : unclaimed) {
@@ -373,7 +378,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
         self->delayed_send(self, std::chrono::milliseconds(grace_ms), drain_atom::value);
       },
       [=](drain_atom) {
-        for (auto& [id, r] : st->jobs) r.control->stop = stop_reason::shutdown;
+        for (auto& [id, r] : st->jobs) r.control->ask(stop_reason::shutdown);
       },
   };
 }

@@ -36,6 +36,12 @@ enum class stop_reason : int { none = 0, cancelled, time_limit, shutdown };
 // checkpoints look. An atomic, because the job may be deep inside MuPDF when asked.
 struct job_control {
   std::atomic<stop_reason> stop{stop_reason::none};
+  // The first reason given stands: a cancelled job past its soft limit still ends cancelled,
+  // and a job stopped for time is not handed back as if for a shutdown.
+  void ask(stop_reason why) {
+    auto none = stop_reason::none;
+    stop.compare_exchange_strong(none, why);
+  }
 };
 using control_ptr = std::shared_ptr<job_control>;
 

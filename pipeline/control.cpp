@@ -3,6 +3,7 @@
 #include <ctime>
 #include <pqxx/pqxx>
 
+#include "pipeline/jobs.hpp"
 #include "pipeline/journal.hpp"
 #include "pipeline/rules.hpp"
 #include "storage/courses.hpp"
@@ -38,12 +39,12 @@ result<std::string> cancel_job(services& s, const std::string& owner_id, const s
       outcome = "cancelling";
     } else {
       storage::set_job_status(tx, job_id, "cancelled", "cancelled by request");
-      if (job->material_id) storage::fail_material(tx, *job->material_id, "cancelled");
       if (job->course_id) {
         auto course = storage::find_course_by_id(tx, *job->course_id, true);
         j.event({*job->course_id, job_id, job->kind, "cancelled", job->progress, course ? course->progress : 0,
                  "cancelled by request", std::nullopt});
       }
+      release_cancelled(tx, j, *job);
       outcome = "cancelled";
     }
     tx.commit();

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "common/ids.hpp"
+#include "common/utf8.hpp"
 #include "pipeline/job_batches.hpp"
 #include "pipeline/journal.hpp"
 #include "pipeline/jobs.hpp"
@@ -87,6 +88,17 @@ void judge_course(pqxx::transaction_base& tx, journal& j, storage::course_record
   else move_course(tx, j, c, {verdict.status, verdict.progress, step, err, std::nullopt}, job_id);
 }
 
+}  // namespace
+
+void release_cancelled(pqxx::transaction_base& tx, journal& j, const storage::job_record& job) {
+  if (!job.material_id) return;
+  storage::fail_material(tx, *job.material_id, "cancelled");
+  if (!job.course_id) return;
+  if (auto course = storage::find_course_by_id(tx, *job.course_id, true)) judge_course(tx, j, *course, job.id);
+}
+
+namespace {
+
 // A job's transition goes to its course's event log, or to the job log when it has no course.
 void log_job(journal& j, const storage::job_record& job, const std::string& status, int progress,
              int course_progress, const std::string& step, const nlohmann::json& detail) {
@@ -128,9 +140,10 @@ begin_result why_not_started(pqxx::work& tx, journal& j, const std::string& job_
     if (job_is_terminal(job->status)) return {begin_result::action::skip, *job, "already " + job->status};
     if (job->status == "running" && !storage::heartbeat_stale(tx, job_id, stale_after_ms))
       return {begin_result::action::wait, *job, "running on another node"};
-    if (job->cancel_requested) {
+    if (job->cancel_requested) {  // asked while it ran on a node that died, or while it waited
       storage::set_job_status(tx, job_id, "cancelled", std::nullopt);
       if (job->course_id) j.event({*job->course_id, job_id, job->kind, "cancelled", job->progress, 0, "cancelled", std::nullopt});
+      release_cancelled(tx, j, *job);
       return {begin_result::action::skip, *job, "cancelled before it started"};
     }
     if (job->status == "running" && job->attempt >= job->max_attempts)
@@ -295,7 +308,8 @@ namespace {
 // the job no longer runs that attempt, or, with `only_if_silent_ms`, it has sent a heartbeat).
 result<bool> end_attempt_failed(services& s, const storage::job_record& job, const error& e, bool final_attempt,
                                 int retry_delay_ms, int only_if_silent_ms) {
-  std::string message = std::string(to_string(e.code)) + ": " + e.message;
+  // Errors quote what failed (a provider's reply, a library's text): kept storable and bounded.
+  std::string message = utf8::printable(std::string(to_string(e.code)) + ": " + e.message, 2000);
   std::string status = final_attempt ? "failed" : "retrying";
   if (!job.course_id && only_if_silent_ms == 0) return finish_without_course(s, job, status, message, retry_delay_ms);
   bool ended = false;
@@ -343,11 +357,7 @@ result<void> commit_cancelled(services& s, const storage::job_record& job, const
     int course_progress = 0;
     if (job.course_id) course_progress = lock_course(tx, job).progress;
     log_job(j, *current, "cancelled", current->progress, course_progress, why, attempt_detail(tx, *current, s.cfg.node_id));
-    if (job.material_id) {
-      storage::fail_material(tx, *job.material_id, "cancelled");
-      auto course = lock_course(tx, job);
-      judge_course(tx, j, course, job.id);
-    }
+    release_cancelled(tx, j, job);
     return success();
   });
 }

@@ -12,7 +12,13 @@
 #include "storage/extractions.hpp"
 #include "storage/records.hpp"
 
+namespace pqxx {
+class transaction_base;
+}
+
 namespace sf::pipeline {
+
+class journal;
 
 class job_context {
  public:
@@ -68,6 +74,9 @@ result<void> commit_failure(services& s, const storage::job_record& job, const e
 result<bool> settle_stale(services& s, const storage::job_record& job, const error& e, bool final_attempt,
                           int stale_after_ms);
 result<void> commit_cancelled(services& s, const storage::job_record& job, const std::string& why);
+// For a job just marked cancelled, in its transaction: its material fails as cancelled and its
+// course is judged again, so that neither waits for a job that will not run.
+void release_cancelled(pqxx::transaction_base& tx, journal& j, const storage::job_record& job);
 // Returns whether a cancel was requested meanwhile (a fallback for a lost cancel broadcast).
 result<bool> record_progress(services& s, const storage::job_record& job, int progress, const std::string& step);
 
