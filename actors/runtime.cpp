@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <mutex>
 
 #include "actors/course_actor.hpp"
 #include "actors/lane_supervisor.hpp"
@@ -49,13 +50,20 @@ struct runtime::impl {
   std::vector<std::shared_ptr<worker_pool>> pools;
   caf::actor registry;
   caf::actor ticker;
+  // Written by start and shutdown; read by cancel (a NATS thread) and lanes (request workers).
+  std::mutex lanes_mu;
   std::map<std::string, caf::actor> lanes;
+
+  std::map<std::string, caf::actor> lanes_now() {
+    std::lock_guard lock(lanes_mu);
+    return lanes;
+  }
 };
 
 runtime::runtime(pipeline::services& s) : p_(std::make_unique<impl>(s)) {}
 
 runtime::~runtime() {
-  if (p_ && !p_->lanes.empty()) shutdown(std::chrono::milliseconds(0));
+  if (p_ && !p_->lanes_now().empty()) shutdown(std::chrono::milliseconds(0));
 }
 
 result<void> runtime::start() {
@@ -71,22 +79,26 @@ result<void> runtime::start() {
     auto pool = std::make_shared<worker_pool>(p_->system, lane.concurrency, std::string("sf.") + name, lane.nice);
     p_->pools.push_back(pool);
     lane_args args{&s, p_->registry, name, std::shared_ptr<messaging::pull_consumer>(std::move(consumer)), pool};
-    p_->lanes[name] = p_->system.spawn(lane_supervisor, std::move(args));
+    auto supervisor = p_->system.spawn(lane_supervisor, std::move(args));
+    std::lock_guard lock(p_->lanes_mu);
+    p_->lanes[name] = supervisor;
   }
   // Detached: publishing waits for JetStream's acknowledgement.
-  if (p_->lanes.count("scheduled")) p_->ticker = p_->system.spawn<caf::detached>(sweep_ticker, &s);
-  spdlog::info("job runtime started: {} lanes on node {}", p_->lanes.size(), s.cfg.node_id);
+  auto started = p_->lanes_now();
+  if (started.count("scheduled")) p_->ticker = p_->system.spawn<caf::detached>(sweep_ticker, &s);
+  spdlog::info("job runtime started: {} lanes on node {}", started.size(), s.cfg.node_id);
   return success();
 }
 
 void runtime::cancel(const std::string& job_id) {
+  std::lock_guard lock(p_->lanes_mu);
   for (auto& [name, lane] : p_->lanes) caf::anon_send(lane, cancel_atom::value, job_id);
 }
 
 std::vector<lane_status> runtime::lanes() {
   std::vector<lane_status> out;
   caf::scoped_actor self{p_->system};
-  for (auto& [name, lane] : p_->lanes) {
+  for (auto& [name, lane] : p_->lanes_now()) {
     lane_status st{name};
     self->request(lane, std::chrono::seconds(2), stats_atom::value)
         .receive([&](const lane_status& counted) { st = counted; }, [](caf::error&) {});
@@ -96,16 +108,17 @@ std::vector<lane_status> runtime::lanes() {
 }
 
 bool runtime::shutdown(std::chrono::milliseconds grace) {
-  if (p_->lanes.empty()) return true;
+  auto draining = p_->lanes_now();
+  if (draining.empty()) return true;
   caf::scoped_actor self{p_->system};
   if (p_->ticker) self->send_exit(p_->ticker, caf::exit_reason::user_shutdown);
-  for (auto& [name, lane] : p_->lanes) {
+  for (auto& [name, lane] : draining) {
     self->monitor(lane);
     self->send(lane, drain_atom::value, static_cast<int>(grace.count()));
   }
   // Grace for the jobs, then a little for them to notice the stop at a checkpoint.
   auto deadline = std::chrono::steady_clock::now() + grace + std::chrono::seconds(5);
-  std::size_t left = p_->lanes.size();
+  std::size_t left = draining.size();
   while (left > 0) {
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
@@ -126,8 +139,9 @@ bool runtime::shutdown(std::chrono::milliseconds grace) {
       spdlog::warn("shutdown: a job given up on past its time limit is still running");
       clean = false;
     }
-  for (auto& [name, lane] : p_->lanes) self->send_exit(lane, caf::exit_reason::user_shutdown);
+  for (auto& [name, lane] : draining) self->send_exit(lane, caf::exit_reason::user_shutdown);
   if (p_->registry) self->send(p_->registry, drain_atom::value);
+  std::lock_guard lock(p_->lanes_mu);
   p_->lanes.clear();
   return clean;
 }

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "actors/runtime.hpp"
@@ -24,6 +26,21 @@ namespace sf::cli {
 
 inline constexpr const char* version = "0.1.0";
 
+// Cancel broadcasts arrive on a NATS thread for as long as the bus lives, which is longer than
+// the runtime: they reach the runtime through this gate, closed before the runtime goes.
+struct cancel_gate {
+  std::mutex mu;
+  actors::runtime* runtime = nullptr;
+  void cancel(const std::string& job_id) {
+    std::lock_guard lock(mu);
+    if (runtime) runtime->cancel(job_id);
+  }
+  void close() {
+    std::lock_guard lock(mu);
+    runtime = nullptr;
+  }
+};
+
 struct node::impl {
   config::settings cfg;
   std::unique_ptr<storage::pool> db;
@@ -37,6 +54,7 @@ struct node::impl {
   std::unique_ptr<gen::moderator> moderation;
   std::unique_ptr<pipeline::services> services;
   std::unique_ptr<actors::runtime> runtime;
+  std::shared_ptr<cancel_gate> cancels = std::make_shared<cancel_gate>();
   http::hub hub;
   std::unique_ptr<http::api> api;
   std::unique_ptr<http::server> server;
@@ -85,10 +103,9 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
   if (s.role != "api") {
     p.runtime = std::make_unique<actors::runtime>(*p.services);
     BOOST_OUTCOME_TRYV(p.runtime->start());
-    auto* rt = p.runtime.get();
-    BOOST_OUTCOME_TRYV(p.bus->subscribe(p.bus->subjects().control("cancel"), [rt](const std::string&, const std::string& job_id) {
-      rt->cancel(job_id);
-    }));
+    p.cancels->runtime = p.runtime.get();
+    BOOST_OUTCOME_TRYV(p.bus->subscribe(p.bus->subjects().control("cancel"),
+                                        [gate = p.cancels](const std::string&, const std::string& job_id) { gate->cancel(job_id); }));
   }
   if (s.role != "worker") {
     p.api = std::make_unique<http::api>(http::api_deps{*p.services, p.runtime.get(), version});
@@ -125,6 +142,7 @@ void node::stop(std::chrono::milliseconds grace) {
     }
   }
   if (p_->server) p_->server->stop();
+  p_->cancels->close();
   p_->runtime.reset();
   // No event may reach the hub once the server's sessions and the routes they use are gone.
   p_->bus.reset();

@@ -26,11 +26,19 @@ std::string read_head(const std::filesystem::path& p, std::size_t n) {
 }
 
 
-// Moves the course back to pending for new work, keeping its version check.
-void reopen_course(pqxx::transaction_base& tx, const storage::course_record& c) {
-  if (c.status == "pending" || c.status == "processing") return;
-  if (!course_transition_allowed(c.status, "pending")) return;
-  storage::update_course_state(tx, c.id, c.version, {"pending", 0, std::string("queued"), std::nullopt, std::nullopt});
+// Moves the course back to pending for new work, keeping its version check. Returns the
+// version it wrote, if it moved the course.
+std::optional<long long> reopen_course(pqxx::transaction_base& tx, const storage::course_record& c) {
+  if (c.status == "pending" || c.status == "processing") return std::nullopt;
+  if (!course_transition_allowed(c.status, "pending")) return std::nullopt;
+  return storage::update_course_state(tx, c.id, c.version, {"pending", 0, std::string("queued"), std::nullopt, std::nullopt});
+}
+
+// Undoes reopen_course once the work it was reopened for could not be queued, unless the
+// course moved on since (another upload, a node that took the job after all).
+void undo_reopen(pqxx::transaction_base& tx, const storage::course_record& before, long long reopened_as) {
+  storage::update_course_state(tx, before.id, reopened_as,
+                               {before.status, before.progress, before.current_step, before.error, before.reject_reason});
 }
 
 // After its publish failed nothing may claim the job was queued: it is marked failed, and
@@ -81,13 +89,15 @@ result<submitted_source> submit_source(services& s, const upload& u) {
 
   storage::job_record job;
   storage::source_record source;
+  std::optional<storage::course_record> before;
+  std::optional<long long> reopened_as;
   std::vector<storage::event_record> events;
   auto committed = with_db(s, [&](pqxx::work& tx) -> result<void> {
-    auto course = storage::find_course(tx, u.owner_id, u.course_id);
-    if (!course) return failure(errc::not_found, "no such course");
+    before = storage::find_course(tx, u.owner_id, u.course_id);
+    if (!before) return failure(errc::not_found, "no such course");
     source = storage::create_source(tx, u.course_id, u.filename, kind.media_type, blob.sha256,
                                     static_cast<long long>(blob.bytes));
-    reopen_course(tx, *course);
+    reopened_as = reopen_course(tx, *before);
     journal j(tx);
     storage::new_job nj;
     nj.owner_id = u.owner_id;
@@ -109,6 +119,7 @@ result<submitted_source> submit_source(services& s, const upload& u) {
   if (auto published = s.bus.publish_job(job.lane, job.kind, job.id);
       !published && unqueue(s, job, published.error(), [&](pqxx::work& tx) {
         storage::set_source_outcome(tx, source.id, {"failed", std::nullopt, std::nullopt, 0, 0, std::nullopt});
+        if (reopened_as) undo_reopen(tx, *before, *reopened_as);
       }))
     return failure(errc::unavailable, "the job queue is unavailable; the upload was not queued, try again");
   publish_events(s.bus, events);

@@ -110,6 +110,35 @@ TEST_CASE("cancellation of a queued and of a running job", "[runtime]") {
   CHECK(took < 1s);
 }
 
+TEST_CASE("a material whose job is cancelled before it ran fails as cancelled, and its course does not wait for it",
+          "[runtime]") {
+  node_process node(runtime_env(unique_namespace("cancelmat"), {{"STUDYFORGE_LANES_GENERATE_CONCURRENCY", "1"}}));
+  auto admin = make_admin(node.endpoint(), "cancelmat");
+  user u(node.endpoint(), "cancelmat-student");  // lists only their own jobs
+  // The generate lane is busy, so the course's one material waits queued.
+  auto blocker = submit_probe(admin, "generate", {{"sleep_ms", 6000}});
+  wait_until_running(admin, blocker);
+  auto course = u.call("POST", "/v1/courses", {{"title", "Cancelled quiz"}, {"materials", {"quiz"}}}, 201)["id"].get<std::string>();
+  auto up = u.http.upload("/v1/courses/" + course + "/sources?filename=talk.srt", fixture("gettysburg_opening.srt"));
+  REQUIRE(up.value().status == 202);
+  std::string quiz_job;
+  for (int i = 0; i < 200 && quiz_job.empty(); ++i) {
+    auto listed = u.get("/v1/jobs");  // kept: a range-for over a temporary's member would dangle
+    for (const auto& j : listed["jobs"])
+      if (j["kind"] == "generate" && j["status"] == "queued") quiz_job = j["job_id"].get<std::string>();
+    if (quiz_job.empty()) std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE_FALSE(quiz_job.empty());
+  CHECK(u.get("/v1/courses/" + course)["status"] == "processing");
+  u.call("DELETE", "/v1/jobs/" + quiz_job, nullptr, 200);
+
+  auto quiz = u.get("/v1/courses/" + course + "/materials/quiz");
+  CHECK(quiz["status"] == "failed");
+  CHECK(u.get("/v1/courses/" + course)["status"] != "processing");  // nothing left to wait for
+  CHECK(wait_for_job(admin, blocker)["status"] == "succeeded");
+  CHECK(u.get("/v1/courses/" + course)["status"] != "processing");
+}
+
 TEST_CASE("time limits end a job as failed and the lane goes on", "[runtime]") {
   node_process node(runtime_env(unique_namespace("limits"),
                                 {{"STUDYFORGE_JOBS_PROBE_SOFT_LIMIT_S", "1"}, {"STUDYFORGE_JOBS_PROBE_HARD_LIMIT_S", "2"}}));
@@ -319,6 +348,8 @@ TEST_CASE("with NATS down a submission is refused, and works again once NATS is 
   node_process node(env);
   auto admin = make_admin(node.endpoint(), "outage");
   CHECK(wait_for_job(admin, submit_probe(admin, "generate", json::object()))["status"] == "succeeded");
+  auto ready = finished_course(admin, "talk.srt", fixture("gettysburg_opening.srt"), 60s, "Ready before", json::array());
+  REQUIRE(ready["status"] == "ready");
 
   nats.stop();
   std::this_thread::sleep_for(300ms);
@@ -342,6 +373,12 @@ TEST_CASE("with NATS down a submission is refused, and works again once NATS is 
   auto sources = admin.get("/v1/courses/" + course)["sources"];
   REQUIRE(sources.size() == 1);
   CHECK(sources[0]["status"] == "failed");
+  // A ready course that an upload would have reopened stays as it was.
+  auto more = admin.http.upload("/v1/courses/" + ready["id"].get<std::string>() + "/sources?filename=more.srt",
+                                fixture("gettysburg_opening.srt"));
+  REQUIRE(more);
+  CHECK(more.value().status == 503);
+  CHECK(admin.get("/v1/courses/" + ready["id"].get<std::string>())["status"] == "ready");
 
   nats.start();
   std::string id;
