@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/hash.hpp"
+#include "common/ids.hpp"
 #include "generate/export_csv.hpp"
 
 namespace sf::gen {
@@ -149,7 +150,8 @@ std::string zip_store(const std::vector<std::pair<std::string, std::string>>& en
 result<std::string> flashcards_apkg(const json& content, const std::string& deck_name, const std::string& guid_seed,
                                     const std::string& work_dir, long long now_s) {
   namespace fs = std::filesystem;
-  auto path = fs::path(work_dir) / ("apkg-" + std::to_string(fnv1a(guid_seed + std::to_string(now_s), fnv_basis_v1)) + ".anki2");
+  // A name of its own: two exports of one course in the same second must not share a file.
+  auto path = fs::path(work_dir) / ("apkg-" + new_uuid() + ".anki2");
   std::error_code ec;
   fs::remove(path, ec);
   sqlite3* raw = nullptr;

@@ -51,9 +51,12 @@ std::vector<cue> subtitle_cues(const std::string& path, int index) {
 
 // A configured transcription service first; pocketsphinx when there is none or it fails.
 result<std::vector<cue>> speech_cues(const std::string& path, const video_options& opts, double duration) {
-  auto r = proc::run({"ffmpeg", "-v", "error", "-i", path, "-map", "0:a:0", "-ac", "1", "-ar",
-                      std::to_string(speech_sample_rate), "-f", "s16le", "pipe:1"},
-                     std::chrono::seconds(120 + static_cast<int>(duration)), 2u << 30);
+  // The container's duration is the uploader's word: decoding stops at the limit whatever it
+  // says, and the audio kept is bounded by the limit's length.
+  auto max_bytes = static_cast<std::size_t>(opts.max_duration_s) * speech_sample_rate * 2 + 65536;
+  auto r = proc::run({"ffmpeg", "-v", "error", "-i", path, "-map", "0:a:0", "-t", std::to_string(opts.max_duration_s), "-ac",
+                      "1", "-ar", std::to_string(speech_sample_rate), "-f", "s16le", "pipe:1"},
+                     std::chrono::seconds(120 + static_cast<int>(std::min<double>(duration, opts.max_duration_s))), max_bytes);
   if (r.exit_code != 0) return std::vector<cue>{};
   std::vector<std::int16_t> samples(r.out.size() / 2);
   std::memcpy(samples.data(), r.out.data(), samples.size() * 2);

@@ -275,10 +275,12 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
       else
         storage::set_course_progress(tx, course.id, 50, "generating");
     } else if (auto* no = std::get_if<source_rejected>(&effect)) {
-      storage::set_source_outcome(tx, job.source_id.value_or(""), {"rejected", std::nullopt, no->reason, 0, 0, std::nullopt});
-      log_job(j, job, "succeeded", 100, course.progress, "rejected: " + no->reason, detail);
+      // A reason may quote a library's error about the file (MuPDF's), bytes of the file and all.
+      auto reason = utf8::printable(no->reason, 1000);
+      storage::set_source_outcome(tx, job.source_id.value_or(""), {"rejected", std::nullopt, reason, 0, 0, std::nullopt});
+      log_job(j, job, "succeeded", 100, course.progress, "rejected: " + reason, detail);
       if (!course_has_extracted_source(tx, course.id))
-        move_course(tx, j, course, {"rejected", 100, std::string("rejected"), std::nullopt, no->reason}, job.id);
+        move_course(tx, j, course, {"rejected", 100, std::string("rejected"), std::nullopt, reason}, job.id);
     } else if (auto* later = std::get_if<needs_ocr>(&effect)) {
       log_job(j, job, "succeeded", 100, course.progress,
               std::to_string(later->pages) + " pages need OCR", detail);
