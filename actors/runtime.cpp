@@ -74,7 +74,7 @@ result<void> runtime::start() {
     messaging::consumer_settings cs{name, std::chrono::seconds(s.cfg.ack_wait_s), 1000};
     BOOST_OUTCOME_TRYV(s.bus.ensure_consumer(cs));
     if (s.cfg.lane(name).concurrency <= 0) continue;
-    BOOST_OUTCOME_TRY(consumer, s.bus.bind(name));
+    BOOST_OUTCOME_TRY(consumer, s.bus.bind(cs));
     const auto& lane = s.cfg.lane(name);
     auto pool = std::make_shared<worker_pool>(p_->system, lane.concurrency, std::string("sf.") + name, lane.nice);
     p_->pools.push_back(pool);

@@ -83,7 +83,10 @@ class bus {
   // Creates or updates the JOBS stream and a lane's durable consumer (idempotent).
   virtual result<void> ensure_jobs_stream() = 0;
   virtual result<void> ensure_consumer(const consumer_settings& c) = 0;
-  virtual result<std::unique_ptr<pull_consumer>> bind(const std::string& lane) = 0;
+  // Binds to a lane's durable consumer. One that JetStream lost under it (deleted by an
+  // operator, or with its stream) is made again from `c` and bound anew after a few failed
+  // fetches, so the lane recovers without a restart.
+  virtual result<std::unique_ptr<pull_consumer>> bind(const consumer_settings& c) = 0;
   virtual result<lane_stats> stats(const std::string& lane) = 0;
 
   // JetStream publish of job ids, each acknowledged by the stream. Nats-Msg-Id is `dedup_id`

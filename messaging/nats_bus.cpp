@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <functional>
 #include <mutex>
 #include <string_view>
 
@@ -73,17 +74,36 @@ void delivery::in_progress() { natsMsg_InProgress(p_->msg.get(), nullptr); }
 
 namespace {
 
+// Fetches from a lane's durable consumer. A consumer deleted under it (by an operator, or lost
+// with its stream) does not fail a fetch: its fetches just time out, like an idle lane's. So a
+// lane idle for a while asks JetStream whether its consumer is still there, and one that is
+// gone, or whose fetches keep failing while NATS is connected, is made again and bound anew.
 class nats_pull_consumer final : public pull_consumer {
  public:
-  explicit nats_pull_consumer(sub_ptr sub) : sub_(std::move(sub)) {}
+  using remake_fn = std::function<result<sub_ptr>()>;
+  using missing_fn = std::function<bool()>;
+  nats_pull_consumer(sub_ptr sub, natsConnection* conn, remake_fn remake, missing_fn missing)
+      : sub_(std::move(sub)), conn_(conn), remake_(std::move(remake)), missing_(std::move(missing)) {}
 
   result<std::vector<delivery>> fetch(int max, std::chrono::milliseconds timeout) override {
     natsMsgList list{nullptr, 0};
     jsErrCode jerr{};
     natsStatus s = natsSubscription_Fetch(&list, sub_.get(), max, timeout.count(), &jerr);
     std::vector<delivery> out;
-    if (s == NATS_TIMEOUT) return out;
-    if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, jerr, "fetch"));
+    if (s == NATS_TIMEOUT) {
+      if (++idle_ >= look_after_idle) {
+        idle_ = 0;
+        if (missing_()) remake();
+      }
+      return out;
+    }
+    idle_ = 0;
+    if (s != NATS_OK) {
+      auto e = nats_error(s, jerr, "fetch");
+      if (natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED && ++failed_ >= remake_after) remake();
+      return boost::outcome_v2::failure(std::move(e));
+    }
+    failed_ = 0;
     out.reserve(static_cast<std::size_t>(list.Count));
     for (int i = 0; i < list.Count; ++i) {
       auto d = std::make_unique<delivery::impl>();
@@ -103,7 +123,19 @@ class nats_pull_consumer final : public pull_consumer {
   }
 
  private:
+  void remake() {
+    failed_ = 0;
+    if (auto sub = remake_()) sub_ = std::move(sub.value());
+  }
+
+  static constexpr int remake_after = 3;       // fetches failed in a row
+  static constexpr int look_after_idle = 10;   // fetches timed out in a row (a lane fetches for 1 s)
   sub_ptr sub_;
+  natsConnection* conn_;
+  remake_fn remake_;
+  missing_fn missing_;
+  int failed_ = 0;
+  int idle_ = 0;
 };
 
 struct subscription_slot {
@@ -181,7 +213,25 @@ class nats_bus final : public bus {
     return success();
   }
 
-  result<std::unique_ptr<pull_consumer>> bind(const std::string& lane) override {
+  result<std::unique_ptr<pull_consumer>> bind(const consumer_settings& c) override {
+    BOOST_OUTCOME_TRY(sub, subscribe_pull(c.lane));
+    auto remake = [this, c]() -> result<sub_ptr> {
+      BOOST_OUTCOME_TRYV(ensure_jobs_stream());
+      BOOST_OUTCOME_TRYV(ensure_consumer(c));
+      return subscribe_pull(c.lane);
+    };
+    auto missing = [this, lane = c.lane] {
+      jsConsumerInfo* ci = nullptr;
+      jsErrCode jerr{};
+      natsStatus s = js_GetConsumerInfo(&ci, js_.get(), names_.stream().c_str(), names_.consumer(lane).c_str(), nullptr, &jerr);
+      if (ci) jsConsumerInfo_Destroy(ci);
+      return s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr || jerr == JSStreamNotFoundErr;
+    };
+    return std::unique_ptr<pull_consumer>(
+        new nats_pull_consumer(std::move(sub), conn_.get(), std::move(remake), std::move(missing)));
+  }
+
+  result<sub_ptr> subscribe_pull(const std::string& lane) {
     std::string durable = names_.consumer(lane);
     std::string filter = names_.lane_filter(lane);
     std::string stream = names_.stream();
@@ -193,7 +243,7 @@ class nats_bus final : public bus {
     jsErrCode jerr{};
     natsStatus s = js_PullSubscribe(&sub, js_.get(), filter.c_str(), durable.c_str(), nullptr, &so, &jerr);
     if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, jerr, "bind lane " + lane));
-    return std::unique_ptr<pull_consumer>(new nats_pull_consumer(sub_ptr(sub)));
+    return sub_ptr(sub);
   }
 
   result<lane_stats> stats(const std::string& lane) override {

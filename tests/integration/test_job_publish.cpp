@@ -35,7 +35,7 @@ std::unique_ptr<sf::messaging::bus> connect(const std::string& ns) {
 // Every job id the lane's consumer hands out, until it has nothing more.
 std::multiset<std::string> drain(sf::messaging::bus& bus, const std::string& lane) {
   REQUIRE(bus.ensure_consumer({lane, std::chrono::seconds(30), 1000}));
-  auto consumer = bus.bind(lane);
+  auto consumer = bus.bind({lane, std::chrono::seconds(30), 1000});
   REQUIRE(consumer);
   std::multiset<std::string> ids;
   for (;;) {
@@ -165,4 +165,48 @@ TEST_CASE("publishers at once get each job's own answer when the stream takes on
   auto ids = drain(*bus, "generate");
   CHECK(std::set<std::string>(ids.begin(), ids.end()) == accepted);
   CHECK(ids.size() == accepted.size());
+}
+
+TEST_CASE("a lane whose consumer JetStream lost makes it again and goes on fetching", "[bus]") {
+  auto ns = unique("lost-consumer-");
+  auto bus = connect(ns);
+  REQUIRE(bus->ensure_jobs_stream());
+  sf::messaging::consumer_settings settings{"generate", std::chrono::seconds(30), 1000};
+  REQUIRE(bus->ensure_consumer(settings));
+  auto consumer = bus->bind(settings);
+  REQUIRE(consumer);
+  REQUIRE(bus->publish_job("generate", "probe", "before"));
+  auto first = consumer.value()->fetch(10, std::chrono::milliseconds(2000));
+  REQUIRE(first);
+  REQUIRE(first.value().size() == 1);
+  first.value()[0].ack();
+
+  // An operator (or a JetStream fault) deletes the durable consumer under the running lane.
+  {
+    natsConnection* conn = nullptr;
+    REQUIRE(natsConnection_ConnectTo(&conn, std::getenv("STUDYFORGE_NATS_URL")) == NATS_OK);
+    jsCtx* js = nullptr;
+    REQUIRE(natsConnection_JetStream(&js, conn, nullptr) == NATS_OK);
+    sf::messaging::names names{ns};
+    jsErrCode jerr{};
+    CHECK(js_DeleteConsumer(js, names.stream().c_str(), names.consumer("generate").c_str(), nullptr, &jerr) == NATS_OK);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(conn);
+  }
+  REQUIRE(bus->publish_job("generate", "probe", "after"));
+  std::vector<std::string> got;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (got.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto batch = consumer.value()->fetch(10, std::chrono::milliseconds(500));
+    if (!batch) {
+      WARN("fetch: " << batch.error().message);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    for (auto& d : batch.value()) {
+      got.push_back(d.data());
+      d.ack();
+    }
+  }
+  CHECK(got == std::vector<std::string>{"after"});
 }
