@@ -2,6 +2,7 @@
 // and each gets its own answer.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <set>
@@ -196,7 +197,8 @@ TEST_CASE("a lane whose consumer JetStream lost makes it again and goes on fetch
   REQUIRE(bus->publish_job("generate", "probe", "after"));
   std::vector<std::string> got;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (got.empty() && std::chrono::steady_clock::now() < deadline) {
+  auto has_after = [&] { return std::find(got.begin(), got.end(), "after") != got.end(); };
+  while (!has_after() && std::chrono::steady_clock::now() < deadline) {
     auto batch = consumer.value()->fetch(10, std::chrono::milliseconds(500));
     if (!batch) {
       WARN("fetch: " << batch.error().message);
@@ -208,5 +210,6 @@ TEST_CASE("a lane whose consumer JetStream lost makes it again and goes on fetch
       d.ack();
     }
   }
-  CHECK(got == std::vector<std::string>{"after"});
+  // "before" may come again: its ack is not awaited, and may not have landed before the delete.
+  CHECK(std::count(got.begin(), got.end(), "after") == 1);
 }
