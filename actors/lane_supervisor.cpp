@@ -74,26 +74,24 @@ worker_pool::task settle_lost_task(pipeline::services* services, caf::actor regi
     auto log = [&](const error& e, std::chrono::milliseconds wait) {
       spdlog::warn("job {}: its end was not recorded ({}); trying again in {} ms", id, e.message, wait.count());
     };
-    auto job = retry_unavailable(
+    auto read = retry_unavailable(
         [&] {
           return pipeline::with_db<pqxx::read_transaction>(
               *services, [&](auto& tx) -> result<std::optional<storage::job_record>> { return storage::find_job(tx, id); });
         },
         until, go_on, log);
-    bool found = job && job.value();
-    if (found && attempt > 0) job.value()->attempt = attempt;
-    bool again = !final_attempt && found && (*job.value()).attempt < (*job.value()).max_attempts;
-    if (found) {
-      const auto& j = *job.value();
+    if (!read) spdlog::error("job {}: not settled, its record was not read: {}; the sweep ends it once stale", id, read.error().message);
+    auto job = read ? read.value() : std::nullopt;
+    if (job && attempt > 0) job->attempt = attempt;
+    bool again = !final_attempt && job && job->attempt < job->max_attempts;
+    if (job) {
       auto ended = retry_unavailable(
           [&] {
-            return commit_in_course(self, registry, j.course_id.value_or(""),
-                                    [&] { return pipeline::commit_failure(*services, j, why, !again); });
+            return commit_in_course(self, registry, job->course_id.value_or(""),
+                                    [&] { return pipeline::commit_failure(*services, *job, why, !again); });
           },
           until, go_on, log);
       if (!ended) spdlog::error("job {}: its end was not recorded: {}; the sweep ends it once stale", id, ended.error().message);
-    } else if (!job) {
-      spdlog::error("job {}: not settled, its record was not read: {}; the sweep ends it once stale", id, job.error().message);
     }
     if (again) msg->nak(std::chrono::milliseconds(0));
     else msg->ack();

@@ -9,6 +9,8 @@ namespace {
 
 using json = nlohmann::json;
 
+constexpr std::size_t max_reply_items = 500;
+
 json str() { return {{"type", "string"}}; }
 json integer() { return {{"type", "integer"}}; }
 json array_of(json items) { return {{"type", "array"}, {"items", std::move(items)}}; }
@@ -146,14 +148,17 @@ result<model_content> read_material(material_type type, const json& j, const cor
   const char* key = items_key(type);
   if (!j.contains(key) || !j[key].is_array()) return failure(errc::transient, std::string("malformed: the answer has no \"") + key + "\" list");
   model_content out;
+  // An answer is judged on its first items only, far more than any material asks for (200 at
+  // most): grounding and checking them costs work that grows faster than their count.
+  const auto& items = j[key];
+  const auto considered = std::min(items.size(), max_reply_items);
+  out.dropped = static_cast<int>(items.size() - considered);
   json content = j;
-  if (type != material_type::outline) {
-    content[key] = json::array();
-    for (const auto& item : j[key]) {
-      if (content[key].size() + out.dropped >= max_reply_items) ++out.dropped;
-      else if (auto g = ground_item(item, input)) content[key].push_back(std::move(*g));
-      else ++out.dropped;
-    }
+  content[key] = json::array();
+  for (std::size_t i = 0; i < considered; ++i) {
+    if (type == material_type::outline) content[key].push_back(items[i]);
+    else if (auto g = ground_item(items[i], input)) content[key].push_back(std::move(*g));
+    else ++out.dropped;
   }
   if (type == material_type::practice_test)
     for (auto& q : content[key])

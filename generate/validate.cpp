@@ -258,14 +258,7 @@ nlohmann::json keep_valid_items(material_type type, const nlohmann::json& conten
   nlohmann::json out = content;
   out[key] = nlohmann::json::array();
   const nlohmann::json base = out;
-  // Each item is checked against those kept so far, so the work grows with the square of the
-  // count: a reply is judged on its first items only, far more than any material asks for.
-  std::size_t considered = 0;
   for (const auto& item : content[key]) {
-    if (++considered > max_reply_items) {
-      ++dropped;
-      continue;
-    }
     nlohmann::json one = base;
     one[key].push_back(item);
     // Duplicates are judged against the items kept so far.

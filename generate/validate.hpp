@@ -16,11 +16,8 @@ enum class grounding { verbatim, cited };
 result<void> validate(material_type type, const nlohmann::json& content, const corpus& input,
                       grounding g = grounding::verbatim);
 
-// Items of a model's answer that are looked at; the rest are dropped. Checking an item costs
-// work that grows with the items before it, and no material asks for more than 200.
-constexpr std::size_t max_reply_items = 500;
-
-// The items of `content` that pass validate() one by one; `dropped` counts the others.
+// The items of `content` that pass validate() one by one; `dropped` counts the others. Each is
+// checked against those kept before it, so the work grows with the square of the count.
 nlohmann::json keep_valid_items(material_type type, const nlohmann::json& content, const corpus& input, grounding g,
                                 int& dropped);
 // The content's list of items ("cards", "questions", "sentences", "topics", "chapters").

@@ -218,43 +218,28 @@ std::optional<response> api::caller(const route& rt, const request& r, call& c, 
   return std::nullopt;
 }
 
-response api::handle(const request& r) {
-  response res;
-  auto m = find_route(r, res);
-  if (!m) return res;
-  try {
-    res = [&]() -> response {
-      if (r.body_file.empty() && json_depth(r.body) > deps_.services.cfg.max_json_depth)
-        return error_response(400, "too_deep", "the JSON body is nested too deeply", r);
-      call c{r, std::nullopt, std::move(m->params)};
-      if (auto refused = caller(*m->rt, r, c, true)) return *refused;
-      auto out = m->rt->handler(c);
-      if (c.user) out.user_id = c.user->id;
-      return out;
-    }();
-  } catch (const std::exception& e) {
-    res = error_response(storage::classify(e), r);
-  }
-  res.route = m->rt->name;
-  return res;
-}
+response api::handle(const request& r) { return *answer(r, true); }
 
-std::optional<response> api::admit(const request& r) {
-  response res;
-  auto m = find_route(r, res);
-  if (!m) return res;
+std::optional<response> api::admit(const request& r) { return answer(r, false); }
+
+std::optional<response> api::answer(const request& r, bool body_in) {
+  response no_route;
+  auto m = find_route(r, no_route);
+  if (!m) return no_route;
+  call c{r, std::nullopt, std::move(m->params)};
+  std::optional<response> out;
   try {
-    call c{r, std::nullopt, std::move(m->params)};
-    auto refused = caller(*m->rt, r, c, false);
-    if (!refused && m->rt->precheck) refused = m->rt->precheck(c);
-    if (!refused) return std::nullopt;
-    res = std::move(*refused);
-    if (c.user) res.user_id = c.user->id;
+    if (body_in && r.body_file.empty() && json_depth(r.body) > deps_.services.cfg.max_json_depth)
+      out = error_response(400, "too_deep", "the JSON body is nested too deeply", r);
+    else if (!(out = caller(*m->rt, r, c, body_in)))
+      out = body_in ? m->rt->handler(c) : m->rt->precheck ? m->rt->precheck(c) : std::nullopt;
   } catch (const std::exception& e) {
-    res = error_response(storage::classify(e), r);
+    out = error_response(storage::classify(e), r);
   }
-  res.route = m->rt->name;
-  return res;
+  if (!out) return out;  // admitted
+  if (c.user) out->user_id = c.user->id;
+  out->route = m->rt->name;
+  return out;
 }
 
 std::optional<storage::user_record> api::known_user(const std::string& token) {

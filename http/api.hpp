@@ -80,8 +80,12 @@ class api {
   struct route;
   struct match;
   std::optional<match> find_route(const request& r, response& no_route) const;
-  // The token's user for a route that needs one, and the throttle; an answer refuses.
+  // The token's user for a route that needs one, and the throttle (taken with `take`); an
+  // answer refuses.
   std::optional<response> caller(const route& rt, const request& r, call& c, bool take);
+  // handle() once the body is in; admit() before it, where the throttle is looked at, not
+  // taken, and the route's precheck stands in for its handler (nullopt lets it through).
+  std::optional<response> answer(const request& r, bool body_in);
   // The token's user if this node looked it up lately; no database round trip.
   std::optional<storage::user_record> known_user(const std::string& token);
   struct token_cache;

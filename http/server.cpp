@@ -304,9 +304,7 @@ class websocket_session : public event_sink, public std::enable_shared_from_this
 
   void replay_all() {
     replay_waits_for_room_ = false;
-    std::vector<std::string> ids;
-    for (const auto& [id, sub] : subs_) ids.push_back(id);
-    for (const auto& id : ids) maybe_replay(id);
+    for (const auto& [id, sub] : subs_) maybe_replay(id);  // it never adds or drops a subscription
   }
 
   // Events a replay reads at once: at most a quarter of what marks a client too slow.
@@ -608,13 +606,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
         self->keep_alive_ = false;
         if (refused) return self->write(std::move(*refused));
         auto user_slot = self->sh_->ws_connections.take(user->id);
-        if (!user_slot) {
-          request r;
-          r.request_id = self->request_id_;
-          auto res = error_response(429, "throttled", "too many open WebSocket connections for this account", r);
-          res.headers.emplace_back("Retry-After", "5");  // until one of them closes
-          return self->write(std::move(res));
-        }
+        if (!user_slot)  // Retry-After: until one of them closes
+          return self->respond_now(429, "throttled", "too many open WebSocket connections for this account", false,
+                                   {{"Retry-After", "5"}});
         self->stream_.expires_never();  // the WebSocket has its own timeouts
         std::make_shared<websocket_session>(self->stream_.release_socket(), self->shard_, self->sh_, user->id,
                                             std::move(self->address_slot_),
@@ -625,11 +619,14 @@ class http_session : public std::enable_shared_from_this<http_session> {
     if (!queued) respond_now(503, "unavailable", "the node is busy; try again", false);
   }
 
-  void respond_now(int status, const std::string& code, const std::string& message, bool keep_alive) {
+  void respond_now(int status, const std::string& code, const std::string& message, bool keep_alive,
+                   std::vector<std::pair<std::string, std::string>> headers = {}) {
     keep_alive_ = keep_alive;
     request r;
     r.request_id = request_id_;
-    write(error_response(status, code, message, r));
+    auto res = error_response(status, code, message, r);
+    for (auto& h : headers) res.headers.push_back(std::move(h));
+    write(std::move(res));
   }
 
   void write(response res) {

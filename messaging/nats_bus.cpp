@@ -220,13 +220,8 @@ class nats_bus final : public bus {
       BOOST_OUTCOME_TRYV(ensure_consumer(c));
       return subscribe_pull(c.lane);
     };
-    auto missing = [this, lane = c.lane] {
-      jsConsumerInfo* ci = nullptr;
-      jsErrCode jerr{};
-      natsStatus s = js_GetConsumerInfo(&ci, js_.get(), names_.stream().c_str(), names_.consumer(lane).c_str(), nullptr, &jerr);
-      if (ci) jsConsumerInfo_Destroy(ci);
-      return s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr || jerr == JSStreamNotFoundErr;
-    };
+    // Made again at worst for nothing when the answer failed for another reason: it is idempotent.
+    auto missing = [this, lane = c.lane] { return connected() && !stats(lane); };
     return std::unique_ptr<pull_consumer>(
         new nats_pull_consumer(std::move(sub), conn_.get(), std::move(remake), std::move(missing)));
   }
