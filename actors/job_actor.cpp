@@ -42,10 +42,8 @@ class actor_job_context final : public pipeline::job_context {
   clock::time_point last_write_ = clock::now();
 };
 
-struct verdict {
-  disposition what;
-  int delay_ms = 0;
-};
+// Not settled here (the database could not be reached): delivered again after a second.
+constexpr verdict handed_back{disposition::nak, 1000, outcome::retried};
 
 // Commits a job's outcome in its course's turn. A commit that lost its database connection
 // (PostgreSQL restarted, a proxy dropped the session) fails fast, and is tried again on a fresh
@@ -72,43 +70,43 @@ verdict settle_error(caf::blocking_actor* self, const job_args& a, const storage
   auto commit = [&](const std::function<result<void>()>& fn) { return commit_outcome(self, a, job, fn); };
   switch (a.control->stop.load()) {
     case stop_reason::cancelled:
-      if (!commit([&] { return pipeline::commit_cancelled(s, job, "cancelled by request"); })) return {disposition::nak, 1000};
-      return {disposition::ack};
+      if (!commit([&] { return pipeline::commit_cancelled(s, job, "cancelled by request"); })) return handed_back;
+      return {disposition::ack, 0, outcome::cancelled};
     case stop_reason::time_limit:
       if (!commit([&] { return pipeline::commit_failure(s, job, {errc::time_limit, "the job ran past its time limit"}, true); }))
-        return {disposition::nak, 1000};
-      return {disposition::ack};
+        return handed_back;
+      return {disposition::ack, 0, outcome::failed};
     case stop_reason::shutdown:
       (void)commit([&] { return pipeline::commit_failure(s, job, {errc::transient, "the node shut down"}, false); });
-      return {disposition::nak, 0};
+      return {disposition::nak, 0, outcome::retried};
     case stop_reason::none:
       break;
   }
   bool again = e.retryable() && job.attempt < job.max_attempts;
   int delay_ms = again ? pipeline::backoff_seconds(a.backoff_s, job.attempt + 1, job.max_attempts) * 1000 : 0;
-  if (!commit([&] { return pipeline::commit_failure(s, job, e, !again, delay_ms); })) return {disposition::nak, 1000};
-  if (again) return {disposition::nak, delay_ms};
-  return {disposition::term};
+  if (!commit([&] { return pipeline::commit_failure(s, job, e, !again, delay_ms); })) return handed_back;
+  if (again) return {disposition::nak, delay_ms, outcome::retried};
+  return {disposition::term, 0, outcome::failed};
 }
 
 verdict run(caf::blocking_actor* self, const job_args& a) {
   auto& s = *a.services;
-  if (!a.begun || !*a.begun) return {disposition::nak, 1000};  // the database is down: deliver again later
+  if (!a.begun || !*a.begun) return handed_back;  // the database is down: deliver again later
   const auto& b = a.begun->value();
   switch (b.what) {
-    case pipeline::begin_result::action::skip: return {disposition::ack};
-    case pipeline::begin_result::action::wait: return {disposition::nak, a.stale_after_ms};
+    case pipeline::begin_result::action::skip: return {disposition::ack, 0, outcome::skipped};
+    case pipeline::begin_result::action::wait: return {disposition::nak, a.stale_after_ms, outcome::retried};
     case pipeline::begin_result::action::fail:
       (void)commit_outcome(self, a, b.job, [&] { return pipeline::commit_failure(s, b.job, {errc::internal, b.why}, true); });
-      return {disposition::term};
+      return {disposition::term, 0, outcome::failed};
     case pipeline::begin_result::action::run: break;
   }
   actor_job_context ctx(s, b.job, a.control);
   auto effect = pipeline::run_job(s, b.job, ctx);
   if (!effect) return settle_error(self, a, b.job, effect.error());
   auto committed = commit_outcome(self, a, b.job, [&] { return pipeline::commit_success(s, b.job, effect.value()); });
-  if (!committed) return {disposition::nak, 1000};  // redelivered; the identity guard decides again
-  return {disposition::ack};
+  if (!committed) return handed_back;  // redelivered; the identity guard decides again
+  return {disposition::ack, 0, outcome::succeeded};
 }
 
 verdict run_sweep(const job_args& a) {
@@ -116,7 +114,7 @@ verdict run_sweep(const job_args& a) {
   if (r && (r.value().stale_requeued || r.value().stale_failed || r.value().republished || r.value().purged))
     spdlog::warn("sweep: {} stale jobs delivered again, {} parked as failed, {} lost messages republished, {} rejected files purged",
                  r.value().stale_requeued, r.value().stale_failed, r.value().republished, r.value().purged);
-  return {disposition::ack};
+  return {disposition::ack, 0, r ? outcome::succeeded : outcome::failed};
 }
 
 using result_atom = caf::atom_constant<caf::atom("result")>;
@@ -128,7 +126,7 @@ worker_pool::task job_work(job_args args, caf::actor actor) {
   return [args = std::move(args), actor](caf::blocking_actor* worker) {
     try {
       auto v = args.kind == "sweep" ? run_sweep(args) : run(worker, args);
-      caf::anon_send(actor, result_atom::value, v.what, v.delay_ms);
+      caf::anon_send(actor, result_atom::value, v);
     } catch (const std::exception& e) {
       caf::anon_send(actor, crashed_atom::value, std::string(e.what()));
     } catch (...) {
@@ -140,8 +138,8 @@ worker_pool::task job_work(job_args args, caf::actor actor) {
 caf::behavior job_actor(caf::event_based_actor* self, caf::actor supervisor, std::string job_id) {
   self->set_default_handler(caf::print_and_drop);
   return {
-      [=](result_atom, disposition what, int delay_ms) {
-        self->send(supervisor, job_done_atom::value, job_id, what, delay_ms);
+      [=](result_atom, verdict v) {
+        self->send(supervisor, job_done_atom::value, job_id, v);
         self->quit();
       },
       // Dies without reporting, as an actor that threw would: the supervisor settles the job.

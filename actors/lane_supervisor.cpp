@@ -163,6 +163,16 @@ std::string kind_of(const std::string& subject) {
   return dot == std::string::npos ? subject : subject.substr(dot + 1);
 }
 
+void count(lane_status& c, outcome o) {
+  switch (o) {
+    case outcome::succeeded: ++c.succeeded; break;
+    case outcome::failed: ++c.failed; break;
+    case outcome::retried: ++c.retried; break;
+    case outcome::cancelled: ++c.cancelled; break;
+    case outcome::skipped: ++c.skipped; break;
+  }
+}
+
 void settle(running_job& r, disposition what, int delay_ms) {
   switch (what) {
     case disposition::ack: r.msg->ack(); break;
@@ -185,10 +195,11 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
 
   st->fetcher = self->spawn<caf::linked>(fetcher, st->args.consumer, caf::actor_cast<caf::actor>(self));
 
-  // Once draining, the lane ends with its last job. Returns whether it ended: a handler
-  // must return at once, since quit() replaces the handlers.
+  // Once draining, the lane ends with its last job, and once a fetch under way has come back:
+  // its batch is handed back then, instead of dropped (delivered again only after AckWait).
+  // Returns whether it ended: a handler must return at once, since quit() replaces the handlers.
   auto ended_draining = [=] {
-    if (!st->draining || !st->jobs.empty()) return false;
+    if (!st->draining || !st->jobs.empty() || st->fetching) return false;
     self->quit();
     return true;
   };
@@ -267,7 +278,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
     } catch (const std::exception& e) {
       log->error("lane {}: cannot settle job {}: {}", st->args.lane, id, e.what());
       settle(r, disposition::nak, 1000);
-      ++st->counters.retried;
+      count(st->counters, outcome::retried);
     }
   };
 
@@ -293,9 +304,10 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
         st->fetching = false;
         if (st->draining) {
           for (auto& msg : batch) msg->nak(std::chrono::milliseconds(0));
-        } else {
-          start_batch(batch);
+          ended_draining();
+          return;
         }
+        start_batch(batch);
         want_more();
       },
       [=](claimed_atom, claims_ptr& done) {
@@ -303,13 +315,11 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
           if (auto it = st->jobs.find(c.job_id); it != st->jobs.end() && !it->second.worker && it->second.claim == done->batch)
             spawn_worker(c.job_id, it->second, std::move(c.begun));
       },
-      [=](job_done_atom, const std::string& id, disposition what, int delay_ms) {
+      [=](job_done_atom, const std::string& id, verdict v) {
         auto it = st->jobs.find(id);
         if (it == st->jobs.end() || it->second.reported) return;
-        settle(it->second, what, delay_ms);
-        if (what == disposition::ack) ++st->counters.succeeded;
-        else if (what == disposition::nak) ++st->counters.retried;
-        else ++st->counters.failed;
+        settle(it->second, v.what, v.delay_ms);
+        count(st->counters, v.counted);
         // The actor quits right after reporting: its slot is free now, not one message later.
         self->demonitor(it->second.worker);
         st->jobs.erase(it);
@@ -348,7 +358,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
           // Delivered again later; a row the claim did take goes stale and is taken over.
           log->warn("lane {}: the claim of job {} did not answer in time", st->args.lane, id);
           hand_back(id, std::chrono::milliseconds(1000));
-          ++st->counters.retried;
+          count(st->counters, outcome::retried);
         }
         if (!ids.empty() && !st->heartbeat_writing->exchange(true)) {
           try {
@@ -362,7 +372,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
         if (!unclaimed.empty()) want_more();
         self->delayed_send(self, std::chrono::milliseconds(cfg.heartbeat_ms), tick_atom::value);
       },
-      [=](settled_atom, bool again) { ++(again ? st->counters.retried : st->counters.failed); },
+      [=](settled_atom, bool again) { count(st->counters, again ? outcome::retried : outcome::failed); },
       [=](stats_atom) -> lane_status {
         st->counters.in_flight = static_cast<int>(st->jobs.size());
         return st->counters;

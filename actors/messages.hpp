@@ -51,9 +51,20 @@ using delivery_batch = std::vector<delivery_ptr>;
 // What the lane does with a job's message once the job actor is done with it.
 enum class disposition : int { ack = 0, nak, term };
 
+// How the delivery ended, for the lane's counters: an ack alone does not say (a job failed for
+// time, cancelled, or already done elsewhere is acked too).
+enum class outcome : int { succeeded = 0, failed, retried, cancelled, skipped };
+
+struct verdict {
+  disposition what = disposition::nak;
+  int delay_ms = 0;
+  outcome counted = outcome::retried;
+};
+
 }  // namespace sf::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::control_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::delivery_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::disposition)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::verdict)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sf::actors::lane_status)

@@ -18,7 +18,9 @@ struct lane_status {
   long long started = 0;
   long long succeeded = 0;
   long long failed = 0;
-  long long retried = 0;
+  long long retried = 0;    // handed back to be delivered again
+  long long cancelled = 0;
+  long long skipped = 0;    // delivered again after the job had ended: nothing to do
 };
 
 class runtime {

@@ -18,6 +18,15 @@ std::string guid_of(const std::string& seed, const std::string& front) {
   return out;
 }
 
+// A header line's value: a line break in it (a course title may hold one) would end the header
+// and start rows or headers of its own.
+std::string one_line(const std::string& s) {
+  std::string out = s;
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return out;
+}
+
 }  // namespace
 
 std::uint64_t card_hash(const std::string& guid_seed, const std::string& front) {
@@ -42,7 +51,7 @@ std::string csv_field(const std::string& s) {
 
 std::string flashcards_csv(const nlohmann::json& content, const std::string& deck, const std::string& guid_seed) {
   std::string out =
-      "#separator:Comma\n#html:false\n#notetype:Basic\n#deck:" + deck +
+      "#separator:Comma\n#html:false\n#notetype:Basic\n#deck:" + one_line(deck) +
       "\n#columns:guid,Front,Back,Tags\n#guid column:1\n#tags column:4\n";
   if (!content.contains("cards") || !content["cards"].is_array()) return out;
   for (const auto& card : content["cards"]) {

@@ -65,7 +65,8 @@ void add_admin_routes(api& a) {
                       {"queued_in_db", v.db.waiting},
                       {"running_in_db", v.db.running},
                       {"node", {{"capacity", v.node.capacity}, {"in_flight", v.node.in_flight}, {"started", v.node.started},
-                                {"succeeded", v.node.succeeded}, {"failed", v.node.failed}, {"retried", v.node.retried}}}});
+                                {"succeeded", v.node.succeeded}, {"failed", v.node.failed}, {"retried", v.node.retried},
+                                {"cancelled", v.node.cancelled}, {"skipped", v.node.skipped}}}});
     return json_response(200, {{"node_id", d.services.cfg.node_id}, {"lanes", list}});
   }, "none");
 
@@ -93,12 +94,16 @@ void add_admin_routes(api& a) {
            [](const lane_view& v) { return v.node.capacity; });
     series("studyforge_node_lane_running", "jobs running on this node", "gauge", [](const lane_view& v) { return v.node.in_flight; });
     series("studyforge_node_jobs_started_total", "jobs started on this node", "counter", [](const lane_view& v) { return v.node.started; });
-    series("studyforge_node_jobs_succeeded_total", "messages acknowledged as done on this node", "counter",
+    series("studyforge_node_jobs_succeeded_total", "jobs that succeeded on this node", "counter",
            [](const lane_view& v) { return v.node.succeeded; });
     series("studyforge_node_jobs_retried_total", "messages handed back for another attempt on this node", "counter",
            [](const lane_view& v) { return v.node.retried; });
     series("studyforge_node_jobs_failed_total", "jobs that failed for good on this node", "counter",
            [](const lane_view& v) { return v.node.failed; });
+    series("studyforge_node_jobs_cancelled_total", "jobs that ended cancelled on this node", "counter",
+           [](const lane_view& v) { return v.node.cancelled; });
+    series("studyforge_node_jobs_skipped_total", "deliveries of jobs that had already ended", "counter",
+           [](const lane_view& v) { return v.node.skipped; });
     response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = std::move(out) + d_metrics->prometheus();

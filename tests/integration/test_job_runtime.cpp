@@ -33,6 +33,22 @@ json wait_until_running(user& u, const std::string& job_id) {
   return nullptr;
 }
 
+// This node's counters of one lane, once at least `ended` deliveries have ended there: a lane
+// counts a job just after its end is committed, so they may lag the job's row a little.
+json node_counters(user& admin, const std::string& lane, int ended) {
+  json node;
+  for (int i = 0; i < 100; ++i) {
+    auto lanes = admin.get("/v1/admin/lanes");
+    for (const auto& l : lanes["lanes"])
+      if (l["lane"] == lane) node = l["node"];
+    int sum = 0;
+    for (const char* k : {"succeeded", "failed", "retried", "cancelled", "skipped"}) sum += node.value(k, 0);
+    if (sum >= ended) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  return node;
+}
+
 }  // namespace
 
 TEST_CASE("transient errors are retried with backoff, permanent ones are not", "[runtime]") {
@@ -108,6 +124,10 @@ TEST_CASE("cancellation of a queued and of a running job", "[runtime]") {
   auto took = std::chrono::steady_clock::now() - asked;
   CHECK(j["status"] == "cancelled");
   CHECK(took < 1s);
+  auto counted = node_counters(admin, "generate", 1);
+  INFO(counted.dump());
+  CHECK(counted["cancelled"] == 1);
+  CHECK(counted["succeeded"] == 0);
 }
 
 TEST_CASE("a material whose job is cancelled before it ran fails as cancelled, and its course does not wait for it",
@@ -156,6 +176,11 @@ TEST_CASE("time limits end a job as failed and the lane goes on", "[runtime]") {
 
   auto after = submit_probe(admin, "generate", {{"sleep_ms", 10}});
   CHECK(wait_for_job(admin, after, 10s)["status"] == "succeeded");
+  // Both limits end the job failed, though its message is acked (it is not tried again).
+  auto counted = node_counters(admin, "generate", 3);
+  INFO(counted.dump());
+  CHECK(counted["failed"] == 2);
+  CHECK(counted["succeeded"] == 1);
 
   // The stuck job's thread still hangs; a stopping node does not wait for it.
   auto asked = std::chrono::steady_clock::now();
@@ -417,6 +442,30 @@ TEST_CASE("SIGTERM lets running jobs finish and loses nothing", "[runtime]") {
     finished_by_leaver += j["node_id"] == leaving_id;
   }
   CHECK(finished_by_leaver > 0);  // its in-flight jobs finished within the grace period
+}
+
+TEST_CASE("a stopping node hands back what its last fetches bring instead of dropping it", "[runtime]") {
+  // AckWait 30 s: a message dropped by the stopping node would come back only after that.
+  auto env = runtime_env(unique_namespace("handback"), {{"STUDYFORGE_ACK_WAIT_S", "30"}});
+  node_process stays(env);
+  auto admin = make_admin(stays.endpoint(), "handback");
+  std::vector<std::string> jobs;
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    node_process leaves(env);
+    std::this_thread::sleep_for(500ms);  // both idle: each lane's fetch waits at JetStream
+    int code = -2;
+    std::thread stop([&] { code = leaves.terminate(); });
+    // Jobs published while it stops: those its fetches, still waiting, are given go back.
+    for (int i = 0; i < 40; ++i) {
+      jobs.push_back(submit_probe(admin, "generate", json::object()));
+      std::this_thread::sleep_for(40ms);
+    }
+    stop.join();
+    CHECK(code == 0);
+  }
+  for (const auto& id : jobs) CHECK(wait_for_job(admin, id, 40s)["status"] == "succeeded");
+  CHECK(std::chrono::steady_clock::now() - t0 < 20s);
 }
 
 TEST_CASE("a job whose message JetStream lost is found by the sweep", "[runtime]") {
