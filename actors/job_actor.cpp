@@ -111,9 +111,12 @@ verdict run(caf::blocking_actor* self, const job_args& a) {
 
 verdict run_sweep(const job_args& a) {
   auto r = pipeline::sweep(*a.services, a.stale_after_ms, 2 * a.services->cfg.ack_wait_s * 1000);
-  if (r && (r.value().stale_requeued || r.value().stale_failed || r.value().republished || r.value().purged))
-    spdlog::warn("sweep: {} stale jobs delivered again, {} parked as failed, {} lost messages republished, {} rejected files purged",
-                 r.value().stale_requeued, r.value().stale_failed, r.value().republished, r.value().purged);
+  if (r && (r.value().stale_requeued || r.value().stale_failed || r.value().republished || r.value().purged ||
+            r.value().blobs_tidied))
+    spdlog::warn("sweep: {} stale jobs delivered again, {} parked as failed, {} lost messages republished, {} rejected files "
+                 "purged, {} files no source names removed",
+                 r.value().stale_requeued, r.value().stale_failed, r.value().republished, r.value().purged,
+                 r.value().blobs_tidied);
   return {disposition::ack, 0, r ? outcome::succeeded : outcome::failed};
 }
 

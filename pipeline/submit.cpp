@@ -114,7 +114,10 @@ result<submitted_source> submit_source(services& s, const upload& u) {
     events = j.events();
     return success();
   });
-  if (!committed) return committed.error();
+  if (!committed) {
+    s.blobs.mark_unreferenced(blob.sha256);  // removed by a sweep if no source row names it
+    return committed.error();
+  }
 
   if (auto published = s.bus.publish_job(job.lane, job.kind, job.id);
       !published && unqueue(s, job, published.error(), [&](pqxx::work& tx) {

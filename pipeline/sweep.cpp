@@ -6,12 +6,16 @@
 #include "pipeline/jobs.hpp"
 #include "pipeline/journal.hpp"
 #include "storage/jobs.hpp"
+#include "storage/blob_store.hpp"
 #include "storage/sources.hpp"
 
 namespace sf::pipeline {
 namespace {
 
 constexpr int batch = 200;
+// A blob stored or adopted this recently may be about to be named by a source row; a temp
+// file written this recently may belong to an upload still arriving.
+constexpr auto blob_grace = std::chrono::hours(1);
 
 // A fresh message id: the old one may still sit in the dedup window.
 std::string redelivery_id(const std::string& job_id, const char* why) {
@@ -67,11 +71,15 @@ result<sweep_report> sweep(services& s, int stale_after_ms, int lost_after_ms) {
     // Files that were rejected are not kept longer than the operator allows.
     auto conn = s.db.acquire();
     pqxx::work tx(*conn);
+    auto settled_before = std::chrono::system_clock::now() - blob_grace;
     for (const auto& sha : storage::purgeable_blobs(tx, s.cfg.purge_rejected_after_s, batch)) {
+      if (s.blobs.used_since(sha, settled_before)) continue;  // just uploaded again: it may be named soon
       s.blobs.remove(sha);
       storage::mark_purged(tx, sha);
       ++report.purged;
     }
+    auto tidied = storage::tidy_blobs(tx, s.blobs, settled_before, batch);
+    report.blobs_tidied = tidied.unreferenced_removed + tidied.temp_removed;
     tx.commit();
   } catch (const std::exception& e) {
     return boost::outcome_v2::failure(storage::classify(e));

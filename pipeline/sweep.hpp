@@ -12,6 +12,7 @@ struct sweep_report {
   int stale_failed = 0;    // ... that had no attempts left (poison)
   int republished = 0;     // waiting jobs whose message was missing
   int purged = 0;          // files of rejected sources deleted
+  int blobs_tidied = 0;    // files no source names, and files of unfinished uploads
 };
 
 // `stale_after_ms`: a running job without a heartbeat for this long has lost its node.

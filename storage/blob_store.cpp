@@ -17,10 +17,19 @@ bool is_hex_sha(const std::string& s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
+// Files' times as wall-clock times (the file clock's epoch is not the system clock's in C++17
+// libraries, and std::chrono::clock_cast is not in this one).
+std::chrono::system_clock::time_point written_at(const fs::path& p, std::error_code& ec) {
+  auto t = fs::last_write_time(p, ec);
+  return std::chrono::system_clock::now() +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(t - fs::file_time_type::clock::now());
+}
+
 }  // namespace
 
 blob_store::blob_store(fs::path root) : root_(std::move(root)) {
   fs::create_directories(root_ / "tmp");
+  fs::create_directories(root_ / "unreferenced");
 }
 
 fs::path blob_store::temp_path() const {
@@ -56,6 +65,7 @@ result<blob_info> blob_store::adopt(const fs::path& file) {
   fs::create_directories(target.parent_path(), ec);
   if (fs::exists(target, ec)) {
     fs::remove(file, ec);
+    fs::last_write_time(target, fs::file_time_type::clock::now(), ec);  // in use again: see used_since
   } else {
     fs::rename(file, target, ec);  // atomic within one file system
     if (ec) return failure(errc::internal, "cannot store blob: " + ec.message());
@@ -85,6 +95,45 @@ bool blob_store::contains(const std::string& sha256) const {
 void blob_store::remove(const std::string& sha256) {
   std::error_code ec;
   if (is_hex_sha(sha256)) fs::remove(path_of(sha256), ec);
+}
+
+void blob_store::mark_unreferenced(const std::string& sha256) {
+  if (!is_hex_sha(sha256)) return;
+  std::ofstream touch(root_ / "unreferenced" / sha256);
+}
+
+void blob_store::unmark(const std::string& sha256) {
+  std::error_code ec;
+  if (is_hex_sha(sha256)) fs::remove(root_ / "unreferenced" / sha256, ec);
+}
+
+std::vector<std::string> blob_store::marked_before(std::chrono::system_clock::time_point t, std::size_t limit) const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(root_ / "unreferenced", ec), end; !ec && it != end && out.size() < limit; it.increment(ec)) {
+    auto name = it->path().filename().string();
+    std::error_code tec;
+    if (is_hex_sha(name) && written_at(it->path(), tec) < t && !tec) out.push_back(name);
+  }
+  return out;
+}
+
+bool blob_store::used_since(const std::string& sha256, std::chrono::system_clock::time_point t) const {
+  std::error_code ec;
+  auto at = written_at(path_of(sha256), ec);
+  return !ec && at >= t;
+}
+
+int blob_store::remove_temp_before(std::chrono::system_clock::time_point t, std::size_t limit) {
+  int removed = 0;
+  std::error_code ec;
+  std::vector<fs::path> old;
+  for (fs::directory_iterator it(root_ / "tmp", ec), end; !ec && it != end && old.size() < limit; it.increment(ec)) {
+    std::error_code tec;
+    if (written_at(it->path(), tec) < t && !tec) old.push_back(it->path());
+  }
+  for (const auto& p : old) removed += fs::remove_all(p, ec) > 0;
+  return removed;
 }
 
 }  // namespace sf::storage

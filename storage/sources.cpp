@@ -1,5 +1,6 @@
 #include "storage/sources.hpp"
 
+#include "storage/blob_store.hpp"
 #include "storage/row_reader.hpp"
 
 namespace sf::storage {
@@ -72,6 +73,23 @@ std::vector<std::string> purgeable_blobs(pqxx::transaction_base& tx, int older_t
 
 void mark_purged(pqxx::transaction_base& tx, const std::string& sha256) {
   tx.exec_params("update sources set purged_at = now() where sha256 = $1 and status = 'rejected'", sha256);
+}
+
+blob_tidying tidy_blobs(pqxx::transaction_base& tx, blob_store& blobs, std::chrono::system_clock::time_point before,
+                        std::size_t limit) {
+  blob_tidying out;
+  for (const auto& sha : blobs.marked_before(before, limit)) {
+    if (!tx.exec_params("select 1 from sources where sha256 = $1 limit 1", sha).empty()) {
+      blobs.unmark(sha);  // a later upload of the same bytes names it
+      continue;
+    }
+    if (blobs.used_since(sha, before)) continue;  // an upload may be about to name it: later
+    blobs.remove(sha);
+    blobs.unmark(sha);
+    ++out.unreferenced_removed;
+  }
+  out.temp_removed = blobs.remove_temp_before(before, limit);
+  return out;
 }
 
 }  // namespace sf::storage
