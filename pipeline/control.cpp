@@ -69,11 +69,16 @@ result<void> retry_job(services& s, const std::string& owner_id, const std::stri
     if (!found) return failure(errc::not_found, "no such job");
     if (found->status != "failed") return failure(errc::conflict, "only a failed job can be retried; it is " + found->status);
     job = *found;
-    storage::requeue_job(tx, job_id, static_cast<int>(s.cfg.job_kind(job.kind).backoff_s.size()));
+    std::optional<storage::material_record> material;
     if (job.material_id) {
-      if (auto m = storage::find_material_by_id(tx, *job.material_id); m && m->status == "failed")
-        storage::restart_material(tx, m->id, m->options_json);
+      material = storage::find_material_by_id(tx, *job.material_id);
+      // Requested again since: a newer job makes it, and two must never write it.
+      if (material && material->job_id != job.id)
+        return failure(errc::conflict, "the material was requested again since; its newer job " +
+                                           material->job_id.value_or("") + " makes it");
     }
+    storage::requeue_job(tx, job_id, static_cast<int>(s.cfg.job_kind(job.kind).backoff_s.size()));
+    if (material && material->status == "failed") storage::restart_material(tx, material->id, material->options_json);
     if (job.source_id) storage::set_source_outcome(tx, *job.source_id, {"pending", std::nullopt, std::nullopt, 0, 0, std::nullopt});
     journal j(tx);
     if (job.course_id) {

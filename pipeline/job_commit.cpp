@@ -66,35 +66,49 @@ storage::course_record lock_course(pqxx::transaction_base& tx, const storage::jo
   return *c;
 }
 
-bool course_has_extracted_source(pqxx::transaction_base& tx, const std::string& course_id) {
-  for (const auto& src : storage::list_sources(tx, course_id))
-    if (src.status == "extracted") return true;
-  return false;
-}
-
 std::vector<material_state> material_states(pqxx::transaction_base& tx, const std::string& course_id) {
   std::vector<material_state> out;
   for (const auto& m : storage::list_materials(tx, course_id)) out.push_back({m.type, m.status});
   return out;
 }
 
-// After a material ended: the course is ready, failed or still processing.
-void judge_course(pqxx::transaction_base& tx, journal& j, storage::course_record& c, const std::string& job_id) {
+// After a source or a material ended. While a source is still to be read the course stays as
+// it is (a later source may bring the text, and materials are made again from it). Once none
+// is: a course with text (or made from a topic alone) is judged by its materials; one whose
+// every source ended without text takes `without_text` (rejected or failed, with the reason),
+// given by the source's end.
+void judge_course(pqxx::transaction_base& tx, journal& j, storage::course_record& c, const std::string& job_id,
+                  const std::optional<storage::course_state>& without_text = std::nullopt) {
+  bool waiting = false, has_text = false, has_sources = false;
+  for (const auto& src : storage::list_sources(tx, c.id)) {
+    has_sources = true;
+    waiting |= src.status == "pending";
+    has_text |= src.status == "extracted";
+  }
+  if (has_sources && !has_text) {
+    if (!waiting && without_text) move_course(tx, j, c, *without_text, job_id);
+    return;
+  }
   auto verdict = judge_materials(c.materials_requested, material_states(tx, c.id));
+  if (verdict.status == "processing" || waiting) {
+    storage::set_course_progress(tx, c.id, std::min(verdict.progress, 99), waiting ? "extracting" : "generating");
+    return;
+  }
   std::optional<std::string> err;
   if (!verdict.error.empty()) err = verdict.error;
-  std::string step = verdict.status == "ready" ? "ready" : verdict.status == "failed" ? "failed" : "generating";
-  if (verdict.status == "processing") storage::set_course_progress(tx, c.id, verdict.progress, step);
-  else move_course(tx, j, c, {verdict.status, verdict.progress, step, err, std::nullopt}, job_id);
+  move_course(tx, j, c, {verdict.status, verdict.progress, verdict.status, err, std::nullopt}, job_id);
 }
 
 }  // namespace
 
 void release_cancelled(pqxx::transaction_base& tx, journal& j, const storage::job_record& job) {
-  if (!job.material_id) return;
-  storage::fail_material(tx, *job.material_id, "cancelled");
   if (!job.course_id) return;
-  if (auto course = storage::find_course_by_id(tx, *job.course_id, true)) judge_course(tx, j, *course, job.id);
+  if (job.material_id) storage::fail_material(tx, *job.material_id, job.id, "cancelled");
+  else if (job.source_id) storage::set_source_outcome(tx, *job.source_id, {"failed", std::nullopt, std::nullopt, 0, 0, std::nullopt});
+  else return;
+  if (auto course = storage::find_course_by_id(tx, *job.course_id, true))
+    judge_course(tx, j, *course, job.id, storage::course_state{"failed", course->progress, std::string("failed"),
+                                                               std::string("the source's job was cancelled"), std::nullopt});
 }
 
 namespace {
@@ -270,17 +284,13 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
               detail);
       for (const auto& type : course.materials_requested)
         request_material_in(tx, j, s.cfg, {job.owner_id, course.id, type, "{}", true}, 50);
-      if (course.materials_requested.empty())
-        move_course(tx, j, course, {"ready", 100, std::string("ready"), std::nullopt, std::nullopt}, job.id);
-      else
-        storage::set_course_progress(tx, course.id, 50, "generating");
+      judge_course(tx, j, course, job.id);
     } else if (auto* no = std::get_if<source_rejected>(&effect)) {
       // A reason may quote a library's error about the file (MuPDF's), bytes of the file and all.
       auto reason = utf8::printable(no->reason, 1000);
       storage::set_source_outcome(tx, job.source_id.value_or(""), {"rejected", std::nullopt, reason, 0, 0, std::nullopt});
       log_job(j, job, "succeeded", 100, course.progress, "rejected: " + reason, detail);
-      if (!course_has_extracted_source(tx, course.id))
-        move_course(tx, j, course, {"rejected", 100, std::string("rejected"), std::nullopt, reason}, job.id);
+      judge_course(tx, j, course, job.id, storage::course_state{"rejected", 100, std::string("rejected"), std::nullopt, reason});
     } else if (auto* later = std::get_if<needs_ocr>(&effect)) {
       log_job(j, job, "succeeded", 100, course.progress,
               std::to_string(later->pages) + " pages need OCR", detail);
@@ -296,7 +306,7 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
       j.event({course.id, ocr.id, "ocr", "queued", 0, course.progress, "queued: OCR of " + std::to_string(later->pages) + " pages",
                std::nullopt});
     } else if (auto* m = std::get_if<material_ready>(&effect)) {
-      storage::complete_material(tx, job.material_id.value_or(""), m->content_json, m->provider);
+      storage::complete_material(tx, job.material_id.value_or(""), job.id, m->content_json, m->provider);
       log_job(j, job, "succeeded", 100, course.progress, job_step(job, tx) + ": done", detail);
       judge_course(tx, j, course, job.id);
     }
@@ -327,10 +337,9 @@ result<bool> end_attempt_failed(services& s, const storage::job_record& job, con
     if (!final_attempt) return success();
     if (job.kind == "extract" || job.kind == "ocr") {
       storage::set_source_outcome(tx, job.source_id.value_or(""), {"failed", std::nullopt, std::nullopt, 0, 0, std::nullopt});
-      if (!course_has_extracted_source(tx, course.id))
-        move_course(tx, j, course, {"failed", course.progress, std::string("failed"), message, std::nullopt}, job.id);
+      judge_course(tx, j, course, job.id, storage::course_state{"failed", course.progress, std::string("failed"), message, std::nullopt});
     } else if (job.material_id) {
-      storage::fail_material(tx, *job.material_id, message);
+      storage::fail_material(tx, *job.material_id, job.id, message);
       judge_course(tx, j, course, job.id);
     }
     return success();

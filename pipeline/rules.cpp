@@ -14,11 +14,12 @@ bool has_edge(const std::array<edge, N>& edges, std::string_view from, std::stri
   return std::find(edges.begin(), edges.end(), edge{from, to}) != edges.end();
 }
 
-constexpr std::array<edge, 11> course_edges{{
+constexpr std::array<edge, 12> course_edges{{
     {"pending", "ready"},  // a course from a topic alone, whose outline was all it asked for
     {"pending", "processing"}, {"processing", "ready"}, {"processing", "rejected"}, {"processing", "failed"},
     {"failed", "processing"},  {"ready", "pending"},    {"rejected", "pending"},    {"failed", "pending"},
     {"pending", "rejected"},   {"ready", "processing"},
+    {"pending", "failed"},  // its only source's job was cancelled before it started
 }};
 
 constexpr std::array<edge, 10> job_edges{{

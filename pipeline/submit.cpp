@@ -1,5 +1,6 @@
 #include "pipeline/submit.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <pqxx/pqxx>
@@ -133,9 +134,12 @@ result<material_outcome> submit_material(services& s, const material_request& re
   material_outcome out;
   std::vector<storage::job_record> jobs;
   std::vector<storage::event_record> events;
+  std::optional<storage::course_record> before;
+  std::optional<long long> reopened_as;
   auto committed = with_db(s, [&](pqxx::work& tx) -> result<void> {
     auto course = storage::find_course(tx, req.owner_id, req.course_id);
     if (!course) return failure(errc::not_found, "no such course");
+    before = course;
     bool has_text = false;
     for (const auto& src : storage::list_sources(tx, req.course_id)) has_text |= src.status == "extracted";
     bool from_topic = req.type == "outline" && course->topic && !course->topic->empty();
@@ -143,6 +147,15 @@ result<material_outcome> submit_material(services& s, const material_request& re
       return failure(errc::conflict, "the course has no extracted source yet; upload one and wait for it");
     journal j(tx);
     out = request_material_in(tx, j, s.cfg, req, course->progress);
+    // A course failed for this material works on it again: judged anew when it ends.
+    bool counts = std::find(course->materials_requested.begin(), course->materials_requested.end(), req.type) !=
+                  course->materials_requested.end();
+    if (out.created_job && counts && course->status == "failed") {
+      reopened_as = storage::update_course_state(tx, course->id, course->version,
+                                                 {"processing", course->progress, std::string("generating"), std::nullopt, std::nullopt});
+      if (reopened_as)
+        j.event({course->id, out.job_id, "course", "processing", course->progress, course->progress, "generating", std::nullopt});
+    }
     tx.commit();
     jobs = j.jobs();
     events = j.events();
@@ -152,7 +165,8 @@ result<material_outcome> submit_material(services& s, const material_request& re
   for (const auto& job : jobs) {
     if (auto published = s.bus.publish_job(job.lane, job.kind, job.id);
         !published && unqueue(s, job, published.error(), [&](pqxx::work& tx) {
-          if (job.material_id) storage::fail_material(tx, *job.material_id, "enqueue failed");
+          if (job.material_id) storage::fail_material(tx, *job.material_id, job.id, "enqueue failed");
+          if (reopened_as) undo_reopen(tx, *before, *reopened_as);
         }))
       return failure(errc::unavailable, "the job queue is unavailable; nothing was queued, try again");
   }

@@ -62,15 +62,17 @@ void attach_material_job(pqxx::transaction_base& tx, const std::string& id, cons
   tx.exec_params("update materials set job_id = $2::uuid where id = $1::uuid", id, job_id);
 }
 
-void complete_material(pqxx::transaction_base& tx, const std::string& id, const std::string& content_json,
-                       const std::string& provider) {
-  tx.exec_params("update materials set status = 'completed', content = $2::jsonb, provider = $3, error = null, "
-                 "updated_at = now() where id = $1::uuid",
-                 id, content_json, provider);
+void complete_material(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id,
+                       const std::string& content_json, const std::string& provider) {
+  tx.exec_params("update materials set status = 'completed', content = $3::jsonb, provider = $4, error = null, "
+                 "updated_at = now() where id = $1::uuid and job_id = $2::uuid",
+                 id, job_id, content_json, provider);
 }
 
-void fail_material(pqxx::transaction_base& tx, const std::string& id, const std::string& error) {
-  tx.exec_params("update materials set status = 'failed', error = $2, updated_at = now() where id = $1::uuid", id, error);
+void fail_material(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id, const std::string& error) {
+  tx.exec_params("update materials set status = 'failed', error = $3, updated_at = now() where id = $1::uuid and "
+                 "job_id = $2::uuid",
+                 id, job_id, error);
 }
 
 }  // namespace sf::storage

@@ -20,8 +20,10 @@ std::optional<material_record> insert_material(pqxx::transaction_base& tx, const
 // failed -> generating on the same row, retry_count raised.
 material_record restart_material(pqxx::transaction_base& tx, const std::string& id, const std::string& options_json);
 void attach_material_job(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id);
-void complete_material(pqxx::transaction_base& tx, const std::string& id, const std::string& content_json,
-                       const std::string& provider);
-void fail_material(pqxx::transaction_base& tx, const std::string& id, const std::string& error);
+// Only while `job_id` is the material's job: an older job of it (retried by hand, or late)
+// never overwrites the newer one's result.
+void complete_material(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id,
+                       const std::string& content_json, const std::string& provider);
+void fail_material(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id, const std::string& error);
 
 }  // namespace sf::storage

@@ -12,7 +12,8 @@ TEST_CASE("course transitions follow the state machine") {
   CHECK_FALSE(course_transition_allowed("ready", "failed"));
   CHECK_FALSE(course_transition_allowed("rejected", "ready"));
   CHECK(course_transition_allowed("pending", "ready"));  // a topic-only course's outline
-  CHECK_FALSE(course_transition_allowed("pending", "failed"));
+  CHECK(course_transition_allowed("pending", "failed"));  // its only source's job cancelled while queued
+  CHECK_FALSE(course_transition_allowed("failed", "ready"));  // through processing, when made again
 }
 
 TEST_CASE("job transitions follow the state machine, terminal states are final") {
