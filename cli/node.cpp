@@ -1,5 +1,7 @@
 #include "cli/node.hpp"
 
+#include <cstdio>
+
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -63,7 +65,7 @@ struct node::impl {
 
 node::node() : p_(std::make_unique<impl>()) {}
 node::~node() {
-  if (p_) stop(std::chrono::seconds(0));
+  if (p_) stop(std::chrono::seconds(0), 1);  // only a node that failed to start is stopped here
 }
 
 result<std::unique_ptr<node>> node::start(const config::settings& s) {
@@ -122,23 +124,29 @@ result<std::unique_ptr<node>> node::start(const config::settings& s) {
     o.ws_connections_per_user = s.ws_connections_per_user;
     o.connections_per_address = s.connections_per_address;
     p.server = std::make_unique<http::server>(*p.api, p.hub, *p.blobs, o);
-    BOOST_OUTCOME_TRY(port, p.server->start());
-    p.port = port;
-    spdlog::info("node {} listening on {}:{}", s.node_id, s.listen_host, port);
+    auto port = p.server->start();
+    if (!port) {
+      // Said now: stopping the runtime it started may end the process (a job stuck in a call).
+      spdlog::error("cannot serve on {}:{}: {}", s.listen_host, s.listen_port, port.error().message);
+      return port.error();
+    }
+    p.port = port.value();
+    spdlog::info("node {} listening on {}:{}", s.node_id, s.listen_host, p.port);
   }
   return n;
 }
 
 std::uint16_t node::port() const { return p_->port; }
 
-void node::stop(std::chrono::milliseconds grace) {
+void node::stop(std::chrono::milliseconds grace, int exit_if_stuck) {
   if (p_->runtime) {
     bool clean = p_->runtime->shutdown(grace);
     if (!clean) {
       // A job is stuck in a library call; the actor system would wait for it forever.
       spdlog::warn("a job did not stop in time; exiting without waiting for it");
       spdlog::default_logger()->flush();
-      std::_Exit(0);
+      std::fflush(nullptr);
+      std::_Exit(exit_if_stuck);
     }
   }
   if (p_->server) p_->server->stop();

@@ -16,8 +16,10 @@ class node {
   ~node();
 
   std::uint16_t port() const;
-  // Graceful: stop taking work, let running jobs finish within `grace`.
-  void stop(std::chrono::milliseconds grace);
+  // Graceful: stop taking work, let running jobs finish within `grace`. A job stuck in a
+  // library call past that cannot be joined: the process then ends at once with
+  // `exit_if_stuck` (its output flushed first).
+  void stop(std::chrono::milliseconds grace, int exit_if_stuck = 0);
 
  private:
   node();

@@ -140,10 +140,23 @@ int read_pid(const fs::path& file) {
   return pid;
 }
 
+// The pid in our nats.pid, if that process is still our nats-server. After a crash or a reboot
+// the number may belong to another program, which must be neither trusted nor stopped.
+int our_nats_pid(const config::settings& s) {
+  auto dir = nats_dir(s);
+  int pid = read_pid(dir / "nats.pid");
+  if (!proc::alive(pid)) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  bool is_nats = cmdline.find("nats-server") != std::string::npos;
+  bool our_store = cmdline.find((dir / "jetstream").string()) != std::string::npos;
+  return is_nats && our_store ? pid : -1;
+}
+
 result<void> ensure_nats(config::settings& s) {
   auto dir = nats_dir(s);
   auto pid_file = dir / "nats.pid";
-  bool ours = proc::alive(read_pid(pid_file));
+  bool ours = our_nats_pid(s) > 0;
   if (!ours) {
     auto server = proc::find_program({"nats-server"});
     if (server.empty()) return failure(errc::unavailable, "nats-server is not installed; run scripts/setup.sh");
@@ -182,8 +195,8 @@ result<void> stop_private_stack(const config::settings& s) {
     auto r = run_cmd(as_postgres({bin + "/pg_ctl", "-D", dir.string(), "-m", "fast", "-w", "stop"}));
     if (r.exit_code != 0) return failure(errc::internal, "PostgreSQL did not stop: " + r.output);
   }
-  auto pid = read_pid(nats_dir(s) / "nats.pid");
-  if (proc::alive(pid)) {
+  auto pid = our_nats_pid(s);
+  if (pid > 0) {
     kill(pid, SIGTERM);
     if (!wait_for([&] { return !proc::alive(pid); }, std::chrono::seconds(10))) kill(pid, SIGKILL);
   }
@@ -193,7 +206,7 @@ result<void> stop_private_stack(const config::settings& s) {
 std::string private_stack_status(const config::settings& s) {
   auto bin = pg_bin_dir();
   bool pg = !bin.empty() && pg_running(bin, pg_dir(s));
-  bool nats = proc::alive(read_pid(nats_dir(s) / "nats.pid"));
+  bool nats = our_nats_pid(s) > 0;
   return std::string("postgres: ") + (pg ? "running on 127.0.0.1:" + std::to_string(s.private_postgres_port) : "stopped") +
          " (" + pg_dir(s).string() + ")\nnats: " +
          (nats ? "running on 127.0.0.1:" + std::to_string(s.private_nats_port) : "stopped") + " (" + nats_dir(s).string() + ")\n";

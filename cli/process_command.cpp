@@ -2,6 +2,7 @@
 // STUDYFORGE_SERVER), else runs one in-process on the private stack; uploads each file to a
 // course of its own, follows the course's events over the WebSocket with a progress bar, and
 // writes summary.md, flashcards.csv and quiz.json.
+#include <algorithm>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -225,6 +226,10 @@ int process_command(const args& a) {
     }
     cfg.listen_host = "127.0.0.1";
     cfg.listen_port = 0;
+    // This node is the whole system for the run: it serves and works, whatever the environment
+    // says for nodes of a cluster (an `api` role or a lane at 0 would leave the files waiting).
+    cfg.role = "all";
+    for (auto& [name, lane] : cfg.lanes) lane.concurrency = std::max(lane.concurrency, 1);
     cfg.log_level = "warn";  // the progress bar speaks for the node
     cfg.log_json = false;
     auto n = node::start(cfg);
@@ -258,7 +263,7 @@ int process_command(const args& a) {
       std::printf("%s\n", r.message.c_str());
     }
   }
-  if (local) local->stop(std::chrono::seconds(10));
+  if (local) local->stop(std::chrono::seconds(10), 1);  // a file's job stuck past its limit: not a clean run
   return failures == 0 ? 0 : 1;
 }
 

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "common/redact.hpp"
+
 extern char** environ;
 
 namespace sf::config {
@@ -87,8 +89,28 @@ setter real_in(double settings::*member, double lo, double hi) {
   };
 }
 
+// A rejected value, quoted for the operator: never a setting that may carry an API key, and a
+// URL without its password.
+std::string shown(const std::string& key, const std::string& value) {
+  if (key == "providers" || key == "embeddings" || key == "transcription" || key == "moderation.endpoint")
+    return " (the value is not shown: it may hold an API key)";
+  if (key.size() >= 3 && key.compare(key.size() - 3, 3, "url") == 0) return " (got '" + without_password(value) + "')";
+  return " (got '" + value + "')";
+}
+
+std::optional<std::string> read_provider(const nlohmann::json& p, settings::provider& out);
+
 // Keys may come from the environment ("api_key_env"), so settings files hold no secrets.
 std::optional<std::string> parse_provider(const nlohmann::json& p, settings::provider& out) {
+  try {
+    return read_provider(p, out);
+  } catch (const nlohmann::json::exception&) {
+    return "has a field of the wrong type (name, base_url, model, api_key and api_key_env are strings, "
+           "timeout_s a number, json_schema true or false)";
+  }
+}
+
+std::optional<std::string> read_provider(const nlohmann::json& p, settings::provider& out) {
   if (!p.is_object()) return "must list objects";
   out.name = p.value("name", "");
   out.base_url = p.value("base_url", "");
@@ -406,13 +428,23 @@ result<settings> load(const std::string& file_text, const std::map<std::string, 
     auto it = std::find_if(fields().begin(), fields().end(), [&](const field& f) { return f.key == key; });
     if (it == fields().end()) return failure(errc::invalid_argument, "settings file: unknown key '" + key + "'");
     if (auto err = it->set(s, value))
-      return failure(errc::invalid_value, "settings file: '" + key + "' " + *err + " (got '" + value + "')");
+      return failure(errc::invalid_value, "settings file: '" + key + "' " + *err + shown(key, value));
+  }
+  // A misspelt name (STUDYFORGE_DATABSE_URL) would quietly leave its default in force: a
+  // private PostgreSQL instead of the one meant. Names that are not settings but are read
+  // elsewhere (the settings file, the client, the test and build scripts) are let through.
+  for (const auto& [name, value] : env) {
+    if (name.rfind("STUDYFORGE_", 0) != 0) continue;
+    auto rest = name.substr(11);
+    bool elsewhere = rest == "CONFIG" || rest == "SERVER" || rest == "TOKEN" || rest.rfind("TEST_", 0) == 0 ||
+                     rest == "BENCH" || rest == "FUZZ" || rest == "SANITIZE" || rest == "TESTS";
+    if (!elsewhere && std::none_of(fields().begin(), fields().end(), [&](const field& f) { return env_name(f.key) == name; }))
+      return failure(errc::invalid_argument, name + " is not a setting (a misspelling?); `studyforge config` lists them");
   }
   for (const auto& f : fields()) {
     auto it = env.find(env_name(f.key));
     if (it == env.end()) continue;
-    if (auto err = f.set(s, it->second))
-      return failure(errc::invalid_value, it->first + " " + *err + " (got '" + it->second + "')");
+    if (auto err = f.set(s, it->second)) return failure(errc::invalid_value, it->first + " " + *err + shown(f.key, it->second));
   }
   // Cross-field rules.
   if (s.heartbeat_ms * 2 > s.ack_wait_s * 1000)

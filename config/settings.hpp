@@ -124,7 +124,8 @@ struct settings {
 };
 
 // Reads `file_text` (JSON; may be empty) and `env` (STUDYFORGE_* names) over the defaults.
-// An unknown key or a bad value fails with a message that names the key.
+// An unknown key (in the file, or a STUDYFORGE_* name in `env` that is no setting) or a bad
+// value fails with a message that names it.
 result<settings> load(const std::string& file_text, const std::map<std::string, std::string>& env);
 
 // The process's own environment and STUDYFORGE_CONFIG file.

@@ -170,6 +170,23 @@ response error_response(const error& e, const request& r) {
   return error_response(status, code, e.message, r);
 }
 
+namespace {
+
+// libpq takes parameters as C strings: text after a NUL would be cut off unseen (an email
+// that names another account's throttle bucket, a title stored empty), and jsonb refuses it.
+bool holds_nul(const nlohmann::json& j) {
+  if (j.is_string()) return j.get_ref<const std::string&>().find('\0') != std::string::npos;
+  if (j.is_object())
+    for (const auto& [k, v] : j.items())
+      if (k.find('\0') != std::string::npos || holds_nul(v)) return true;
+  if (j.is_array())
+    for (const auto& v : j)
+      if (holds_nul(v)) return true;
+  return false;
+}
+
+}  // namespace
+
 std::optional<nlohmann::json> parse_object(const request& r, response& err) {
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (j.is_discarded()) {
@@ -178,6 +195,10 @@ std::optional<nlohmann::json> parse_object(const request& r, response& err) {
   }
   if (!j.is_object()) {
     err = error_response(400, "invalid_json", "the body must be a JSON object", r);
+    return std::nullopt;
+  }
+  if (holds_nul(j)) {
+    err = error_response(422, "invalid_value", "text in the body must not contain NUL characters (\\u0000)", r);
     return std::nullopt;
   }
   return j;

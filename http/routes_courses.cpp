@@ -106,6 +106,18 @@ std::optional<response> over_quota(pipeline::services& s, call& c, const char* k
   return quota_used_up(c, kind);
 }
 
+// A request that took quota and then made nothing (refused, or the work already existed)
+// does not count. Best effort: a database that just failed the request may fail this too.
+void give_back(pipeline::services& s, call& c, const char* kind, int limit) {
+  if (limit <= 0) return;
+  try {
+    auto conn = s.db.acquire();
+    pqxx::nontransaction tx(*conn);
+    storage::give_back_quota(tx, c.user->id, kind);
+  } catch (const std::exception&) {
+  }
+}
+
 // Before the file is received: the course is the caller's, and today's uploads are not used
 // up (looked at; the upload counts once it is in).
 std::optional<response> upload_allowed(pipeline::services& s, call& c) {
@@ -123,8 +135,29 @@ response upload_source(pipeline::services& s, call& c) {
   if (auto limited = over_quota(s, c, "upload", s.cfg.quota_uploads_per_day)) return *limited;
   pipeline::upload u{c.user->id, c.params[0], clean_filename(c.req.param("filename").value_or("upload")), c.req.body_file};
   auto r = pipeline::submit_source(s, u);
-  if (!r) return error_response(r.error(), c.req);
+  if (!r) {
+    give_back(s, c, "upload", s.cfg.quota_uploads_per_day);
+    return error_response(r.error(), c.req);
+  }
   return json_response(202, {{"source_id", r.value().source_id}, {"job_id", r.value().job_id}});
+}
+
+// What is wrong with a material's options, or "" when nothing is. The same bounds as a
+// course's own settings, which they override.
+std::string option_problem(const nlohmann::json& o) {
+  std::string problem;
+  for (const auto& [key, value] : o.items()) {
+    if (key == "count") {
+      if (!value.is_number_integer() || value < 1 || value > 200) return "options.count must be an integer from 1 to 200";
+    } else if (key == "topic" || key == "difficulty" || key == "language") {
+      std::size_t max = key == "topic" ? 500 : key == "difficulty" ? 32 : 16;
+      optional_text(o, key.c_str(), max, problem);
+      if (!problem.empty()) return "options." + problem;
+    } else {
+      return "unknown option '" + utf8::printable(key, 64) + "'; options are count, topic, difficulty and language";
+    }
+  }
+  return "";
 }
 
 response request_material(pipeline::services& s, call& c) {
@@ -139,13 +172,14 @@ response request_material(pipeline::services& s, call& c) {
   nlohmann::json options = nlohmann::json::object();
   if (auto o = body->find("options"); o != body->end() && !o->is_null()) {
     if (!o->is_object()) return error_response(422, "invalid_value", "options must be an object", c.req);
-    if (auto n = o->find("count"); n != o->end() && (!n->is_number_integer() || *n < 1 || *n > 200))
-      return error_response(422, "invalid_value", "options.count must be an integer from 1 to 200", c.req);
+    std::string problem = option_problem(*o);
+    if (!problem.empty()) return error_response(422, "invalid_value", problem, c.req);
     options = *o;
   }
   if (auto limited = over_quota(s, c, "generation", s.cfg.quota_generations_per_day)) return *limited;
   pipeline::material_request req{c.user->id, c.params[0], std::string(gen::to_string(*type)), options.dump(), false};
   auto r = pipeline::submit_material(s, req);
+  if (!r || !r.value().created_job) give_back(s, c, "generation", s.cfg.quota_generations_per_day);
   if (!r) return error_response(r.error(), c.req);
   auto j = to_json(r.value().material);
   if (r.value().job_id) j["job_id"] = *r.value().job_id;

@@ -1,7 +1,9 @@
 // Jobs: status, cancellation, retry, listing. Admins see every job.
+#include <algorithm>
 #include <pqxx/pqxx>
 
 #include "common/ids.hpp"
+#include "config/settings.hpp"
 #include "http/api.hpp"
 #include "http/wire.hpp"
 #include "pipeline/control.hpp"
@@ -64,6 +66,8 @@ void add_job_routes(api& a) {
     auto lane = c.req.param("lane");
     if (status && std::find(job_statuses.begin(), job_statuses.end(), *status) == job_statuses.end())
       return error_response(422, "invalid_value", "unknown status", c.req);
+    if (lane && std::none_of(config::lane_names.begin(), config::lane_names.end(), [&](const char* n) { return *lane == n; }))
+      return error_response(422, "invalid_value", "unknown lane", c.req);
     auto conn = s.db.acquire();
     pqxx::read_transaction tx(*conn);
     auto list = nlohmann::json::array();

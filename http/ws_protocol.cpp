@@ -1,5 +1,6 @@
 #include "http/ws_protocol.hpp"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "common/ids.hpp"
@@ -17,8 +18,11 @@ client_message parse(const std::string& text) {
   auto course = j.find("course_id");
   if (course == j.end() || !course->is_string() || !is_uuid(course->get<std::string>()))
     return bad{"not_found", "no such course"};
-  if (name == "unsubscribe") return unsubscribe{course->get<std::string>()};
-  subscribe s{course->get<std::string>(), std::nullopt};
+  // Events carry ids as PostgreSQL writes them (lower case); a subscription must match them.
+  auto id = course->get<std::string>();
+  for (char& ch : id) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (name == "unsubscribe") return unsubscribe{id};
+  subscribe s{id, std::nullopt};
   if (auto since = j.find("since"); since != j.end() && !since->is_null()) {
     // Past 2^53 it is no event number (a JSON client cannot even hold it), and seq + 1 must not overflow.
     if (!since->is_number_integer() || since->get<long long>() < 0 || since->get<long long>() > (1LL << 53))

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "common/redact.hpp"
 #include "messaging/bus.hpp"
 
 namespace sf::messaging {
@@ -426,7 +427,7 @@ result<std::unique_ptr<bus>> connect(const std::string& url, const std::string& 
   natsConnection* raw_conn = nullptr;
   if (s == NATS_OK) s = natsConnection_Connect(&raw_conn, opts.get());
   conn_ptr conn(raw_conn);
-  if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, {}, "connect to NATS at " + url));
+  if (s != NATS_OK) return boost::outcome_v2::failure(nats_error(s, {}, "connect to NATS at " + without_password(url)));
 
   jsOptions jo;
   jsOptions_Init(&jo);

@@ -179,11 +179,12 @@ gen::options read_options(const std::string& options_json, gen::material_type ty
                           const storage::course_record& course) {
   gen::options o;
   auto j = nlohmann::json::parse(options_json, nullptr, false);
-  if (j.is_object()) {
-    o.count = j.value("count", 0);
-    o.difficulty = j.value("difficulty", "");
-    o.language = j.value("language", "");
-    o.topic = j.value("topic", "");
+  if (j.is_object()) {  // checked when requested; a value of another type (an older row) is ignored
+    auto text = [&](const char* key) { return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : ""; };
+    o.count = j.contains("count") && j["count"].is_number_integer() ? j["count"].get<int>() : 0;
+    o.difficulty = text("difficulty");
+    o.language = text("language");
+    o.topic = text("topic");
   }
   if (o.difficulty.empty()) o.difficulty = course.difficulty.value_or("");
   if (o.language.empty()) o.language = course.language.value_or("");

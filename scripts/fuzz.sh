@@ -15,9 +15,10 @@ case "${1:-}" in
   build)
     mkdir -p "$out"
     "$cxx" "${flags[@]}" tests/fuzz/fuzz_request.cpp http/message.cpp "${common[@]}" -o "$out/fuzz_request" &
+    request=$!
     "$cxx" "${flags[@]}" tests/fuzz/fuzz_ws.cpp http/ws_protocol.cpp http/ws_frames.cpp http/event_sequencer.cpp "${common[@]}" \
       -lcrypto -lsodium -o "$out/fuzz_ws"
-    wait
+    wait "$request"  # its status: a failed build must not leave an old binary to be fuzzed
     "$cxx" "${flags[@]}" tests/fuzz/fuzz_sniff.cpp ingest/sniff.cpp ingest/text_document.cpp ingest/subtitles.cpp \
       ingest/document.cpp "${common[@]}" -o "$out/fuzz_sniff"
     ;;

@@ -3,6 +3,10 @@
 # PostgreSQL and nats-server under ./var (unless STUDYFORGE_DATABASE_URL / STUDYFORGE_NATS_URL
 # name external ones), and turn the sample document (or the files given) into study material.
 set -euo pipefail
+# Files are named relative to where this was started, not the checkout.
+files=()
+for f in "$@"; do files+=("$(realpath -e -- "$f" 2>/dev/null || echo "$f")"); done
+set -- "${files[@]+"${files[@]}"}"
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh

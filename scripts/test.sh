@@ -12,8 +12,14 @@ bin=$PWD/build-test/bin/studyforge
 export STUDYFORGE_DATA_DIR
 STUDYFORGE_DATA_DIR=$(mktemp -d /tmp/studyforge-test.XXXXXX)
 chmod 755 "$STUDYFORGE_DATA_DIR"
-export STUDYFORGE_PRIVATE_POSTGRES_PORT=${STUDYFORGE_TEST_POSTGRES_PORT:-55439}
-export STUDYFORGE_PRIVATE_NATS_PORT=${STUDYFORGE_TEST_NATS_PORT:-42239}
+# The first free port from $1: servers of a run killed before its cleanup may still hold ours.
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+export STUDYFORGE_PRIVATE_POSTGRES_PORT=${STUDYFORGE_TEST_POSTGRES_PORT:-$(free_port 55439)}
+export STUDYFORGE_PRIVATE_NATS_PORT=${STUDYFORGE_TEST_NATS_PORT:-$(free_port 42239)}
 unset STUDYFORGE_DATABASE_URL STUDYFORGE_NATS_URL STUDYFORGE_CONFIG
 cleanup() {
   "$bin" stack down >/dev/null 2>&1 || true
@@ -21,7 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-while IFS= read -r line; do export "${line?}"; done < <("$bin" stack up --fast)
+stack=$("$bin" stack up --fast)  # its failure stops the run here
+while IFS= read -r line; do export "${line?}"; done <<<"$stack"
 export OMP_THREAD_LIMIT=1
 # Servers the tests start are killed on purpose; their leak reports would be noise.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}

@@ -13,6 +13,12 @@ bool take_quota(pqxx::transaction_base& tx, const std::string& user_id, const st
   return !res.empty();
 }
 
+void give_back_quota(pqxx::transaction_base& tx, const std::string& user_id, const std::string& kind) {
+  tx.exec_params("update quota_usage set used = used - 1 where user_id = $1::uuid and kind = $2 and day = current_date "
+                 "and used > 0",
+                 user_id, kind);
+}
+
 int quota_used(pqxx::transaction_base& tx, const std::string& user_id, const std::string& kind) {
   auto res = tx.exec_params("select used from quota_usage where user_id = $1::uuid and kind = $2 and day = current_date",
                             user_id, kind);

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,14 @@
 #include <fstream>
 #include <functional>
 #include <thread>
+
+namespace {
+
+// A server a test starts ends with the test binary, even when that dies (an ASan abort, a
+// failed assertion that skips destructors, SIGKILL). Tests fork from their main thread.
+void die_with_parent() { prctl(PR_SET_PDEATHSIG, SIGKILL); }
+
+}  // namespace
 
 namespace sf::test {
 
@@ -94,6 +103,7 @@ node_process::node_process(std::map<std::string, std::string> env) {
          std::to_string(port_) + ".log";
   pid_ = fork();
   if (pid_ == 0) {
+    die_with_parent();
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     FILE* out = std::fopen(log_.c_str(), "a");
     if (out) {
@@ -115,6 +125,7 @@ node_process::node_process(std::map<std::string, std::string> env) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  if (pid_ > 0) kill_hard();  // FAIL throws: the destructor will not run
   std::ifstream in(log_);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   FAIL("node did not become ready; its log:\n" << text);
@@ -256,6 +267,7 @@ nats_process::~nats_process() { stop(); }
 void nats_process::start() {
   pid_ = fork();
   if (pid_ == 0) {
+    die_with_parent();
     FILE* out = std::fopen((store_ + ".log").c_str(), "a");
     if (out) {
       dup2(fileno(out), 1);
@@ -328,6 +340,7 @@ scripted_openai::scripted_openai() {
   REQUIRE(pipe(out) == 0);
   pid_ = fork();
   if (pid_ == 0) {
+    die_with_parent();
     dup2(out[1], 1);
     close(out[0]);
     std::string script = std::string(SF_TESTS_DIR) + "/integration/scripted_openai.py";

@@ -1,10 +1,12 @@
 // The API as an attacker meets it: ownership on every route, throttles and quotas, limits on
 // input, signed file links, logs without secrets, and the OpenAPI document.
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <pqxx/pqxx>
 #include <set>
 #include <thread>
+#include <unistd.h>
 
 #include "harness.hpp"
 
@@ -124,6 +126,29 @@ TEST_CASE("throttles and quotas answer 429 with Retry-After before any work", "[
   CHECK(throttled >= 3);
 }
 
+TEST_CASE("a request that makes nothing costs no quota", "[security]") {
+  node_process node(env_map{{"STUDYFORGE_QUOTA_UPLOADS_PER_DAY", "1"}, {"STUDYFORGE_QUOTA_GENERATIONS_PER_DAY", "2"}});
+  user u(node.endpoint(), "quotaback");
+  auto course = u.call("POST", "/v1/courses", {{"title", "Refunds"}, {"materials", json::array()}}, 201)["id"].get<std::string>();
+  // Refused before work: no extracted source yet (409), a type it cannot read (415).
+  for (int i = 0; i < 3; ++i) u.call("POST", "/v1/courses/" + course + "/materials", {{"type", "notes"}}, 409);
+  auto junk = std::filesystem::temp_directory_path() / ("sf-junk-" + std::to_string(::getpid()) + ".bin");
+  std::ofstream(junk, std::ios::binary) << std::string("\x00\x01\x02\x03\xfe\xff\x00\x10", 8) + std::string(500, '\x7f');
+  CHECK(u.http.upload("/v1/courses/" + course + "/sources?filename=junk.bin", junk).value().status == 415);
+  std::filesystem::remove(junk);
+
+  REQUIRE(u.http.upload("/v1/courses/" + course + "/sources?filename=talk.srt", fixture("gettysburg_opening.srt")).value().status == 202);
+  for (int i = 0; i < 300 && u.get("/v1/courses/" + course)["status"] != "ready"; ++i) std::this_thread::sleep_for(100ms);
+  REQUIRE(u.get("/v1/courses/" + course)["status"] == "ready");
+  u.call("POST", "/v1/courses/" + course + "/materials", {{"type", "notes"}}, 202);
+  // The same job again, or the finished material: nothing new is made.
+  auto again = u.http.request("POST", "/v1/courses/" + course + "/materials", json{{"type", "notes"}}.dump());
+  CHECK((again.value().status == 200 || again.value().status == 202));
+  u.call("POST", "/v1/courses/" + course + "/materials", {{"type", "outline"}}, 202);
+  auto over = u.http.request("POST", "/v1/courses/" + course + "/materials", json{{"type", "quiz"}}.dump());
+  CHECK(over.value().status == 429);  // the two that made something used the day's two
+}
+
 TEST_CASE("bad input: each gets its 4xx and the node keeps serving", "[security]") {
   node_process node(env_map{{"STUDYFORGE_MAX_JSON_BYTES", "64KiB"}});
   user u(node.endpoint(), "input");
@@ -139,6 +164,12 @@ TEST_CASE("bad input: each gets its 4xx and the node keeps serving", "[security]
   CHECK(status("POST", "/v1/courses", "{\"title\": \"" + std::string(70000, 'a') + "\"}") == 413);
   auto weird = u.http.request("GET", "/v1/courses/%ZZ");
   CHECK(weird.value().status == 400);
+  // libpq would cut text at a NUL: an email naming another account's throttle bucket, a title
+  // stored empty. Refused, as jsonb would refuse it in options.
+  CHECK(status("POST", "/v1/courses", R"({"title": "\u0000abc"})") == 422);
+  CHECK(status("POST", "/v1/auth/login", R"({"email": "victim@example.test\u00001", "password": "whatever it is"})") == 422);
+  CHECK(status("GET", "/v1/jobs?lane=%FF", "") == 422);
+  CHECK(status("GET", "/v1/jobs?lane=nope", "") == 422);
 
   // A file name cannot climb out of anywhere, nor break a header.
   auto course = u.call("POST", "/v1/courses", {{"title", "Names"}}, 201)["id"].get<std::string>();
@@ -155,6 +186,16 @@ TEST_CASE("bad input: each gets its 4xx and the node keeps serving", "[security]
   };
   CHECK(stored_name("%FF%FEnotes.srt") == "\xEF\xBF\xBD\xEF\xBF\xBDnotes.srt");  // U+FFFD twice
   CHECK(stored_name(std::string(199, 'a') + "%C3%A9") == std::string(199, 'a'));
+
+  // A material's options are checked as the course's own settings are, before any work.
+  auto material = [&](const json& options) {
+    return status("POST", "/v1/courses/" + course + "/materials", json{{"type", "summary"}, {"options", options}}.dump());
+  };
+  CHECK(material({{"x", std::string(1, '\0')}}) == 422);  // NUL in jsonb: was 500
+  CHECK(material({{"x", "y"}}) == 422);
+  CHECK(material({{"language", 5}}) == 422);  // accepted before, then every attempt failed
+  CHECK(material({{"topic", std::string(501, 't')}}) == 422);
+  CHECK(material({{"count", 0}}) == 422);
 
   // A request id that is not plain is replaced, never echoed into a header.
   u.http.set_header("X-Request-Id", "abc <script>\"x\"</script>");

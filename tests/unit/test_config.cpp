@@ -92,3 +92,22 @@ TEST_CASE("embeddings, transcription and moderation services are one record each
   CHECK(nested.value().moderation_min_chars == 10);
   CHECK_FALSE(nested.value().transcription);
 }
+
+TEST_CASE("a misspelt environment name is refused instead of leaving its default in force") {
+  auto typo = load("", {{"STUDYFORGE_DATABSE_URL", "postgresql://db.example/sf"}});
+  REQUIRE_FALSE(typo);
+  CHECK(typo.error().message.find("STUDYFORGE_DATABSE_URL") != std::string::npos);
+  // Names read elsewhere pass.
+  CHECK(load("", {{"STUDYFORGE_CONFIG", ""}, {"STUDYFORGE_TOKEN", "x"}, {"STUDYFORGE_TEST_NATS_PORT", "1"}}));
+}
+
+TEST_CASE("a provider field of the wrong type is refused, and no refusal shows a secret") {
+  auto typed = load("", {{"STUDYFORGE_EMBEDDINGS",
+                          R"({"name":"e","model":"m","base_url":"http://x","timeout_s":"5","api_key":"sk-SECRET-1"})"}});
+  REQUIRE_FALSE(typed);  // before: an uncaught type_error ended the process
+  CHECK(typed.error().message.find("wrong type") != std::string::npos);
+  CHECK(typed.error().message.find("sk-SECRET-1") == std::string::npos);
+  auto bad_url = load("", {{"STUDYFORGE_PROVIDERS", R"([{"name":"a","model":"m","base_url":"x","api_key":"sk-SECRET-2"}])"}});
+  REQUIRE_FALSE(bad_url);
+  CHECK(bad_url.error().message.find("sk-SECRET-2") == std::string::npos);
+}

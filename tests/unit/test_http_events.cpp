@@ -89,6 +89,10 @@ TEST_CASE("client messages are parsed strictly") {
   CHECK(std::holds_alternative<bad>(parse(R"({"op":"subscribe","course_id":"0f8fad5b-d9cb-469f-a165-70867728950e","since":-1})")));
   CHECK(std::holds_alternative<bad>(parse(R"({"op":"subscribe","course_id":"0f8fad5b-d9cb-469f-a165-70867728950e","since":9223372036854775807})")));
   CHECK(std::holds_alternative<bad>(parse(R"({"op":"shout"})")));
+  // Events name courses in lower case: an upper-case id must still match them.
+  auto upper = parse(R"({"op":"subscribe","course_id":"0F8FAD5B-D9CB-469F-A165-70867728950E"})");
+  REQUIRE(std::holds_alternative<subscribe>(upper));
+  CHECK(std::get<subscribe>(upper).course_id == "0f8fad5b-d9cb-469f-a165-70867728950e");
 }
 
 TEST_CASE("request targets are decoded, and malformed ones refused") {
