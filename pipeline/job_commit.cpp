@@ -306,8 +306,11 @@ result<void> commit_success(services& s, const storage::job_record& job, const j
       j.event({course.id, ocr.id, "ocr", "queued", 0, course.progress, "queued: OCR of " + std::to_string(later->pages) + " pages",
                std::nullopt});
     } else if (auto* m = std::get_if<material_ready>(&effect)) {
-      storage::complete_material(tx, job.material_id.value_or(""), job.id, m->content_json, m->provider);
+      bool again = storage::complete_material(tx, job.material_id.value_or(""), job.id, m->content_json, m->provider);
       log_job(j, job, "succeeded", 100, course.progress, job_step(job, tx) + ": done", detail);
+      if (again)  // a source was extracted after this job read its input
+        if (auto done = storage::find_material_by_id(tx, job.material_id.value_or("")))
+          request_material_in(tx, j, s.cfg, {job.owner_id, course.id, done->type, done->options_json, true}, course.progress);
       judge_course(tx, j, course, job.id);
     }
     return success();

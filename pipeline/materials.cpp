@@ -1,5 +1,6 @@
 #include "pipeline/materials.hpp"
 
+#include "storage/jobs.hpp"
 #include "storage/materials.hpp"
 
 namespace sf::pipeline {
@@ -38,8 +39,14 @@ material_outcome request_material_in(pqxx::transaction_base& tx, journal& j, con
   }
   auto& m = *existing;
   bool restart = m.status == "failed" || (m.status == "completed" && req.refresh_completed);
-  if (!restart) return {m, m.job_id, false};
-  auto again = storage::restart_material(tx, m.id, req.options_json);
+  if (!restart) {
+    // A job that already runs has read the sources before this one: made again after it.
+    if (m.status == "generating" && req.refresh_completed && m.job_id)
+      if (auto job = storage::find_job(tx, *m.job_id); job && job->status == "running") storage::ask_refresh(tx, m.id);
+    return {m, m.job_id, false};
+  }
+  // Made again for a new source: with the options it was asked for, not the defaults.
+  auto again = storage::restart_material(tx, m.id, req.refresh_completed ? m.options_json : req.options_json);
   auto job_id = queue_generation(j, cfg, req, again, course_progress);
   storage::attach_material_job(tx, again.id, job_id);
   again.job_id = job_id;

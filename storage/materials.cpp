@@ -52,7 +52,7 @@ std::optional<material_record> insert_material(pqxx::transaction_base& tx, const
 }
 
 material_record restart_material(pqxx::transaction_base& tx, const std::string& id, const std::string& options_json) {
-  return read_material(tx.exec_params(std::string("update materials set status = 'generating', error = null, "
+  return read_material(tx.exec_params(std::string("update materials set status = 'generating', error = null, refresh_after = false, "
                                                   "retry_count = retry_count + 1, options = $2::jsonb, updated_at = now() "
                                                   "where id = $1::uuid returning ") + material_columns,
                                       id, options_json)[0]);
@@ -62,11 +62,16 @@ void attach_material_job(pqxx::transaction_base& tx, const std::string& id, cons
   tx.exec_params("update materials set job_id = $2::uuid where id = $1::uuid", id, job_id);
 }
 
-void complete_material(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id,
+bool complete_material(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id,
                        const std::string& content_json, const std::string& provider) {
-  tx.exec_params("update materials set status = 'completed', content = $3::jsonb, provider = $4, error = null, "
-                 "updated_at = now() where id = $1::uuid and job_id = $2::uuid",
-                 id, job_id, content_json, provider);
+  auto r = tx.exec_params("update materials set status = 'completed', content = $3::jsonb, provider = $4, error = null, "
+                          "updated_at = now() where id = $1::uuid and job_id = $2::uuid returning refresh_after",
+                          id, job_id, content_json, provider);
+  return !r.empty() && r[0][0].as<bool>();
+}
+
+void ask_refresh(pqxx::transaction_base& tx, const std::string& id) {
+  tx.exec_params("update materials set refresh_after = true where id = $1::uuid", id);
 }
 
 void fail_material(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id, const std::string& error) {

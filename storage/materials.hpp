@@ -22,8 +22,11 @@ material_record restart_material(pqxx::transaction_base& tx, const std::string& 
 void attach_material_job(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id);
 // Only while `job_id` is the material's job: an older job of it (retried by hand, or late)
 // never overwrites the newer one's result.
-void complete_material(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id,
+// Returns whether it is to be made again (ask_refresh was called while its job ran).
+bool complete_material(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id,
                        const std::string& content_json, const std::string& provider);
+// Another source was extracted after the material's running job read its input.
+void ask_refresh(pqxx::transaction_base& tx, const std::string& id);
 void fail_material(pqxx::transaction_base& tx, const std::string& id, const std::string& job_id, const std::string& error);
 
 }  // namespace sf::storage

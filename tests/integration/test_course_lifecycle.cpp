@@ -142,3 +142,40 @@ TEST_CASE("a course failed for a material is ready once that material is made ag
   auto c = wait_course(u, course, [](const json& c) { return c["status"] == "ready"; }, 10s);
   CHECK(c["error"].is_null());
 }
+
+TEST_CASE("a source extracted while its material is being written gets the material made again", "[lifecycle]") {
+  scripted_openai server;  // "slow": each answer takes 5 s, so the second source lands meanwhile
+  node_process node(runtime_env(unique_namespace("refresh"), {{"STUDYFORGE_PROVIDERS", providers_json(server, {"slow"})}}));
+  user u(node.endpoint(), "refresh");
+  auto course = u.call("POST", "/v1/courses", {{"title", "Cells"}, {"materials", {"summary"}}}, 201)["id"].get<std::string>();
+  // Text of this run only: an answer cached by an earlier run would come at once.
+  upload(u, course, "light.txt", text_file(some_text + " This run is named " + unique_namespace("run") + "."));
+  auto generate_jobs = [&] {
+    std::vector<json> out;
+    auto listed = u.get("/v1/jobs");
+    for (const auto& j : listed["jobs"])
+      if (j["kind"] == "generate" && j["course_id"] == course) out.push_back(j);
+    return out;
+  };
+  bool running = false;
+  for (int i = 0; i < 300 && !running; ++i) {
+    for (const auto& j : generate_jobs()) running |= j["status"] == "running";
+    if (!running) std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(running);
+  auto later = upload(u, course, "cells.txt",
+                      text_file("Mitochondria make most of the cell's ATP. They have their own DNA and two membranes. "
+                                "The inner membrane folds into cristae, where the electron transport chain runs."));
+  for (int i = 0; i < 300 && u.get("/v1/courses/" + course + "/sources/" + later)["status"] == "pending"; ++i)
+    std::this_thread::sleep_for(50ms);
+  REQUIRE(u.get("/v1/courses/" + course + "/sources/" + later)["status"] == "extracted");
+
+  auto c = wait_course(u, course, [](const json& c) { return c["status"] != "pending" && c["status"] != "processing"; }, 60s);
+  CHECK(c["status"] == "ready");
+  // Before: the one job that had read only the first source made the material, and that was all.
+  auto jobs = generate_jobs();
+  CHECK(jobs.size() == 2);
+  auto summary = u.get("/v1/courses/" + course + "/materials/summary");
+  CHECK(summary["status"] == "completed");
+  for (const auto& j : jobs) CHECK(j["status"] == "succeeded");
+}
