@@ -242,10 +242,21 @@ void add_course_routes(api& a) {
 
   a.add("DELETE", "/v1/courses/{course_id}", true, [&s](call& c) {
     if (!is_uuid(c.params[0])) return not_found(c.req, "course");
-    auto conn = s.db.acquire();
-    pqxx::work tx(*conn);
-    if (!storage::delete_course(tx, c.user->id, c.params[0])) return not_found(c.req, "course");
-    tx.commit();
+    // The cascade locks the course, then its jobs; a job's transaction locks them the other
+    // way round. PostgreSQL breaks such a deadlock by failing one side: the delete tries again.
+    for (int attempt = 1;; ++attempt) {
+      try {
+        auto conn = s.db.acquire();
+        pqxx::work tx(*conn);
+        if (!storage::delete_course(tx, c.user->id, c.params[0])) return not_found(c.req, "course");
+        tx.commit();
+        break;
+      } catch (const pqxx::deadlock_detected&) {
+        if (attempt == 3) throw;
+      } catch (const pqxx::serialization_failure&) {
+        if (attempt == 3) throw;
+      }
+    }
     response r;
     r.status = 204;
     r.content_type.clear();

@@ -98,6 +98,9 @@ error classify(const std::exception& e) {
     return error{errc::unavailable, "the database is unavailable"};
   if (dynamic_cast<const pqxx::serialization_failure*>(&e) || dynamic_cast<const pqxx::deadlock_detected*>(&e))
     return error{errc::transient, "database conflict, retry"};
+  // A row named by the write was deleted meanwhile (a course deleted while a source or
+  // material was being added to it).
+  if (dynamic_cast<const pqxx::foreign_key_violation*>(&e)) return error{errc::not_found, "it was deleted meanwhile"};
   return error{errc::internal, std::string("database error: ") + e.what()};
 }
 
