@@ -13,9 +13,12 @@
 namespace sf::actors {
 namespace {
 
-caf::actor_system_config& configure(caf::actor_system_config& cfg) {
-  // Scheduler threads only run short handlers; blocking work has threads of its own.
-  cfg.set("scheduler.max-threads", 2);
+caf::actor_system_config& configure(caf::actor_system_config& cfg, int threads) {
+  // Scheduler threads only run short handlers; blocking work has threads of its own. One is
+  // the default: two woke each other for every message (a third of the node's context
+  // switches in bench/jobs), and one ran 2,377 against 2,093 jobs/s (medians of 4 alternating
+  // rounds each).
+  cfg.set("scheduler.max-threads", threads);
   // One shared queue that idle threads sleep on. Work stealing polls while idle (sleeps of
   // 50 us for 25 ms after each message), which cost a core's share on a small machine.
   cfg.set("scheduler.policy", caf::atom("sharing"));
@@ -40,7 +43,7 @@ caf::behavior sweep_ticker(caf::event_based_actor* self, pipeline::services* s) 
 }  // namespace
 
 struct runtime::impl {
-  explicit impl(pipeline::services& s) : services(s), system(configure(config)) {}
+  explicit impl(pipeline::services& s) : services(s), system(configure(config, s.cfg.actor_threads)) {}
   pipeline::services& services;
   caf::actor_system_config config;
   caf::actor_system system;

@@ -204,6 +204,8 @@ std::vector<field> make_fields() {
       {"private_postgres_port", "port of the private PostgreSQL", "54329", int_in(&settings::private_postgres_port, 1024, 65535)},
       {"private_nats_port", "port of the private nats-server", "42229", int_in(&settings::private_nats_port, 1024, 65535)},
       {"http_threads", "threads serving HTTP and WebSocket I/O", "2", int_in(&settings::http_threads, 1, 64)},
+      {"actor_threads", "threads running the job runtime's actors (short handlers; job work has threads of its own)", "1",
+       int_in(&settings::actor_threads, 1, 64)},
       {"request_workers", "threads running blocking request handlers, one database connection each", "4",
        int_in(&settings::request_workers, 1, 256)},
       {"request_queue", "requests waiting for a worker beyond which the node answers 503", "256",

@@ -46,6 +46,7 @@ struct settings {
 
   // capacity
   int http_threads = 2;
+  int actor_threads = 1;   // CAF scheduler threads: actors' handlers only (job work has its own threads)
   int request_workers = 4;  // blocking request handlers (database, hashing), each with a connection
   int request_queue = 256;  // pending requests beyond which the node answers 503
 
