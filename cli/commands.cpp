@@ -2,7 +2,10 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <future>
 #include <iostream>
+#include <thread>
 #include <pqxx/pqxx>
 
 #include "cli/commands.hpp"
@@ -40,12 +43,34 @@ bool has_flag(const args& a, const std::string& flag) { return std::find(a.begin
 }  // namespace
 
 int serve_command(const args&) {
-  // Block the stop signals before any thread starts, so only sigwait below receives them.
+  // Block the stop signals before any thread starts, so that only the watcher below takes them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // The first signal during start-up ends the process at once (start-up may wait long: a
+  // database that does not answer, a migration lock); once serving, it asks for a graceful
+  // stop; a second one during that stop ends the process at once.
+  enum phase : int { starting, serving, stopping };
+  // Static: the watcher outlives this function (it is never joined).
+  static std::atomic<int> now{starting};
+  static std::promise<int> asked;
+  std::thread([stop_signals] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&stop_signals, &sig) != 0) continue;
+      int was = now.load();
+      if (was == serving && now.compare_exchange_strong(was, stopping)) {
+        asked.set_value(sig);
+        continue;
+      }
+      spdlog::warn("signal {} while {}: exiting now", sig, was == starting ? "starting" : "stopping");
+      spdlog::default_logger()->flush();
+      std::_Exit(1);
+    }
+  }).detach();
 
   auto s = settings_with_stack();
   if (!s) return 1;
@@ -54,9 +79,10 @@ int serve_command(const args&) {
     spdlog::error("cannot start: {}", n.error().message);
     return 1;
   }
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  spdlog::info("signal {}: stopping (running jobs get 30 s to finish)", sig);
+  auto stop_asked = asked.get_future();
+  now = serving;
+  int sig = stop_asked.get();
+  spdlog::info("signal {}: stopping (running jobs get 30 s to finish; a second signal ends it now)", sig);
   n.value()->stop(std::chrono::seconds(30));
   spdlog::info("stopped");
   return 0;

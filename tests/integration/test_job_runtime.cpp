@@ -444,6 +444,23 @@ TEST_CASE("SIGTERM lets running jobs finish and loses nothing", "[runtime]") {
   CHECK(finished_by_leaver > 0);  // its in-flight jobs finished within the grace period
 }
 
+TEST_CASE("a second SIGTERM during a graceful stop ends the node at once", "[runtime]") {
+  node_process node(runtime_env(unique_namespace("twice")));
+  auto admin = make_admin(node.endpoint(), "twice");
+  auto job = submit_probe(admin, "generate", {{"sleep_ms", 60000}});
+  for (int i = 0; i < 200 && admin.get("/v1/jobs/" + job)["status"] != "running"; ++i) std::this_thread::sleep_for(25ms);
+  REQUIRE(admin.get("/v1/jobs/" + job)["status"] == "running");
+  int pid = node.pid();
+  int code = -2;
+  auto asked = std::chrono::steady_clock::now();
+  std::thread stop([&] { code = node.terminate(60s); });  // the job would hold it 30 s
+  std::this_thread::sleep_for(500ms);
+  ::kill(pid, SIGTERM);
+  stop.join();
+  CHECK(code == 1);
+  CHECK(std::chrono::steady_clock::now() - asked < 10s);
+}
+
 TEST_CASE("a stopping node hands back what its last fetches bring instead of dropping it", "[runtime]") {
   // AckWait 30 s: a message dropped by the stopping node would come back only after that.
   auto env = runtime_env(unique_namespace("handback"), {{"STUDYFORGE_ACK_WAIT_S", "30"}});
