@@ -179,3 +179,29 @@ TEST_CASE("a source extracted while its material is being written gets the mater
   CHECK(summary["status"] == "completed");
   for (const auto& j : jobs) CHECK(j["status"] == "succeeded");
 }
+
+TEST_CASE("an older job of a material requested again cannot be retried into writing it", "[lifecycle]") {
+  scripted_openai server;  // "invalid": every answer fails the checks, so each generate job fails
+  node_process node(runtime_env(unique_namespace("oldretry"), {{"STUDYFORGE_PROVIDERS", providers_json(server, {"invalid"})},
+                                                               {"STUDYFORGE_JOBS_GENERATE_BACKOFF_S", "0"}}));
+  user u(node.endpoint(), "oldretry");
+  auto course = u.call("POST", "/v1/courses", {{"title", "Retry"}, {"materials", {"summary"}}}, 201)["id"].get<std::string>();
+  upload(u, course, "light.txt", text_file(some_text + " Run " + unique_namespace("run") + "."));
+  wait_course(u, course, [](const json& c) { return c["status"] == "failed"; }, 60s);
+  auto first = u.get("/v1/courses/" + course + "/materials/summary");
+  REQUIRE(first["status"] == "failed");
+  std::string old_job;
+  auto listed = u.get("/v1/jobs");
+  for (const auto& j : listed["jobs"])
+    if (j["kind"] == "generate" && j["course_id"] == course) old_job = j["job_id"];
+  REQUIRE_FALSE(old_job.empty());
+
+  auto again = u.call("POST", "/v1/courses/" + course + "/materials", {{"type", "summary"}}, 202);
+  REQUIRE(again["job_id"] != old_job);
+  // Two jobs writing one material: refused (before: 202, and the old job could overwrite the new one's result).
+  auto r = u.http.request("POST", "/v1/jobs/" + old_job + "/retry");
+  REQUIRE(r);
+  CHECK(r.value().status == 409);
+  CHECK(wait_for_job(u, again["job_id"].get<std::string>(), 60s)["status"] == "failed");
+  CHECK(u.get("/v1/courses/" + course + "/materials/summary")["status"] == "failed");
+}
