@@ -81,7 +81,7 @@ TEST_CASE("a later source that is rejected leaves a course with text ready, not 
   CHECK(c["status"] == "ready");
 }
 
-TEST_CASE("a course is not ready while a source is still to be read; cancelling that source's job settles it",
+TEST_CASE("a course is not ready while a source is still to be read, and cancelling that source's job settles it",
           "[lifecycle]") {
   // This node reads no scans: the image's OCR job waits queued.
   node_process node(runtime_env(unique_namespace("waitsource"), {{"STUDYFORGE_LANES_OCR_CONCURRENCY", "0"}}));
