@@ -15,7 +15,7 @@ namespace {
 
 caf::actor_system_config& configure(caf::actor_system_config& cfg, int threads) {
   // Scheduler threads only run short handlers; blocking work has threads of its own. One is
-  // the default: two woke each other for every message (a third of the node's context
+  // the default: two woke each other for every message (a fifth of the node's context
   // switches in bench/jobs), and one ran 2,377 against 2,093 jobs/s (medians of 4 alternating
   // rounds each).
   cfg.set("scheduler.max-threads", threads);

@@ -19,4 +19,13 @@ inline bool is_uuid(std::string_view s) {
   return true;
 }
 
+// A UUID as PostgreSQL writes it (lower case): ids from clients may be upper case, and are
+// compared with ids read back from rows.
+inline std::string canonical_uuid(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 }  // namespace sf

@@ -98,18 +98,7 @@ std::string shown(const std::string& key, const std::string& value) {
   return " (got '" + value + "')";
 }
 
-std::optional<std::string> read_provider(const nlohmann::json& p, settings::provider& out);
-
 // Keys may come from the environment ("api_key_env"), so settings files hold no secrets.
-std::optional<std::string> parse_provider(const nlohmann::json& p, settings::provider& out) {
-  try {
-    return read_provider(p, out);
-  } catch (const nlohmann::json::exception&) {
-    return "has a field of the wrong type (name, base_url, model, api_key and api_key_env are strings, "
-           "timeout_s a number, json_schema true or false)";
-  }
-}
-
 std::optional<std::string> read_provider(const nlohmann::json& p, settings::provider& out) {
   if (!p.is_object()) return "must list objects";
   out.name = p.value("name", "");
@@ -129,6 +118,16 @@ std::optional<std::string> read_provider(const nlohmann::json& p, settings::prov
     return "needs an http:// or https:// base_url for provider " + out.name;
   if (out.timeout_s < 1 || out.timeout_s > 600) return "needs timeout_s from 1 to 600 for provider " + out.name;
   return std::nullopt;
+}
+
+// read_provider, with a field of the wrong type an error instead of an exception.
+std::optional<std::string> parse_provider(const nlohmann::json& p, settings::provider& out) {
+  try {
+    return read_provider(p, out);
+  } catch (const nlohmann::json::exception&) {
+    return "has a field of the wrong type (name, base_url, model, api_key and api_key_env are strings, "
+           "timeout_s a number, json_schema true or false)";
+  }
 }
 
 std::optional<std::string> set_providers(settings& s, const std::string& v) {
@@ -434,12 +433,11 @@ result<settings> load(const std::string& file_text, const std::map<std::string, 
   }
   // A misspelt name (STUDYFORGE_DATABSE_URL) would quietly leave its default in force: a
   // private PostgreSQL instead of the one meant. Names that are not settings but are read
-  // elsewhere (the settings file, the client, the test and build scripts) are let through.
+  // elsewhere (the settings file, the client, the test script) are let through.
   for (const auto& [name, value] : env) {
     if (name.rfind("STUDYFORGE_", 0) != 0) continue;
     auto rest = name.substr(11);
-    bool elsewhere = rest == "CONFIG" || rest == "SERVER" || rest == "TOKEN" || rest.rfind("TEST_", 0) == 0 ||
-                     rest == "BENCH" || rest == "FUZZ" || rest == "SANITIZE" || rest == "TESTS";
+    bool elsewhere = rest == "CONFIG" || rest == "SERVER" || rest == "TOKEN" || rest.rfind("TEST_", 0) == 0;
     if (!elsewhere && std::none_of(fields().begin(), fields().end(), [&](const field& f) { return env_name(f.key) == name; }))
       return failure(errc::invalid_argument, name + " is not a setting (a misspelling?); `studyforge config` lists them");
   }

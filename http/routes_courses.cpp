@@ -29,6 +29,9 @@ response not_found(const request& r, const std::string& what) {
   return error_response(404, "not_found", "no such " + what, r);
 }
 
+// A course's text settings and their longest values; a material's options may override them.
+constexpr std::size_t max_topic = 500, max_difficulty = 32, max_language = 16;
+
 std::optional<std::string> optional_text(const nlohmann::json& body, const char* key, std::size_t max, std::string& problem) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return std::nullopt;
@@ -60,9 +63,9 @@ response create_course(pipeline::services& s, call& c) {
   storage::new_course nc;
   nc.owner_id = c.user->id;
   nc.title = title->get<std::string>();
-  nc.topic = optional_text(*body, "topic", 500, problem);
-  nc.difficulty = optional_text(*body, "difficulty", 32, problem);
-  nc.language = optional_text(*body, "language", 16, problem);
+  nc.topic = optional_text(*body, "topic", max_topic, problem);
+  nc.difficulty = optional_text(*body, "difficulty", max_difficulty, problem);
+  nc.language = optional_text(*body, "language", max_language, problem);
   if (!problem.empty()) return error_response(422, "invalid_value", problem, c.req);
   nc.materials = default_materials;
   if (auto m = body->find("materials"); m != body->end() && !m->is_null()) {
@@ -150,7 +153,7 @@ std::string option_problem(const nlohmann::json& o) {
     if (key == "count") {
       if (!value.is_number_integer() || value < 1 || value > 200) return "options.count must be an integer from 1 to 200";
     } else if (key == "topic" || key == "difficulty" || key == "language") {
-      std::size_t max = key == "topic" ? 500 : key == "difficulty" ? 32 : 16;
+      std::size_t max = key == "topic" ? max_topic : key == "difficulty" ? max_difficulty : max_language;
       optional_text(o, key.c_str(), max, problem);
       if (!problem.empty()) return "options." + problem;
     } else {

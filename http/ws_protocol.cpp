@@ -1,6 +1,5 @@
 #include "http/ws_protocol.hpp"
 
-#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "common/ids.hpp"
@@ -18,9 +17,8 @@ client_message parse(const std::string& text) {
   auto course = j.find("course_id");
   if (course == j.end() || !course->is_string() || !is_uuid(course->get<std::string>()))
     return bad{"not_found", "no such course"};
-  // Events carry ids as PostgreSQL writes them (lower case); a subscription must match them.
-  auto id = course->get<std::string>();
-  for (char& ch : id) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  // Events carry ids as PostgreSQL writes them; a subscription must match them.
+  auto id = canonical_uuid(course->get<std::string>());
   if (name == "unsubscribe") return unsubscribe{id};
   subscribe s{id, std::nullopt};
   if (auto since = j.find("since"); since != j.end() && !since->is_null()) {

@@ -1,6 +1,5 @@
 // The transactions that move jobs, and with them sources, materials and courses.
 #include <algorithm>
-#include <cctype>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/pqxx>
@@ -188,8 +187,7 @@ result<std::vector<begin_result>> begin_jobs(services& s, const std::string& lan
   std::unordered_map<std::string, std::size_t> slot;  // job id -> its place in the batch
   for (std::size_t i = 0; i < job_ids.size(); ++i) {
     if (!is_uuid(job_ids[i])) continue;
-    std::string id = job_ids[i];
-    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string id = canonical_uuid(job_ids[i]);
     if (!slot.emplace(id, i).second) out[i].why = "delivered twice in one batch";
   }
   auto run = [&](storage::job_record job) {
