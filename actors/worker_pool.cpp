@@ -24,13 +24,14 @@ worker_pool::~worker_pool() {
 
 void worker_pool::submit(task t) {
   std::vector<std::thread> done;
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     // Every waiting task needs a waiting thread; any idle thread may take any task. The
     // thread starts before the task is queued: if it cannot start, the caller learns so
     // and nothing is left queued.
-    if (static_cast<std::size_t>(idle_) > tasks_.size()) wake_.notify_one();
-    else threads_.emplace_back([this] { serve(); });
+    wake = static_cast<std::size_t>(idle_) > tasks_.size();
+    if (!wake) threads_.emplace_back([this] { serve(); });
     tasks_.push_back(std::move(t));
     // Threads that exited are joined here, outside the lock, so the list never grows.
     for (auto id : finished_) {
@@ -41,6 +42,8 @@ void worker_pool::submit(task t) {
     }
     finished_.clear();
   }
+  // Woken after the lock is let go: woken under it, the thread would only sleep again on it.
+  if (wake) wake_.notify_one();
   for (auto& th : done) th.join();
 }
 

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -143,4 +144,39 @@ TEST_CASE("no more than max_leaders batches run at once") {
   CHECK(wrong == 0);
   CHECK(most <= 2);
   CHECK(most >= 1);
+}
+
+TEST_CASE("a staged batch's first part runs alone, and the next batch starts once it is done") {
+  std::atomic<int> in_first{0}, most_first{0}, in_second{0}, overlapped{0};
+  using staged = sf::combiner<int, int>::staged_fn;
+  sf::combiner<int, int> c(
+      staged([&](const std::vector<int>& in, const std::function<void()>& let_next) -> sf::result<std::vector<int>> {
+        int now = ++in_first;
+        for (int seen = most_first; now > seen && !most_first.compare_exchange_weak(seen, now);) {
+        }
+        if (in_second > 0) ++overlapped;  // this insert runs while another batch waits for its acks
+        std::this_thread::sleep_for(1ms);
+        --in_first;
+        let_next();
+        ++in_second;
+        std::this_thread::sleep_for(2ms);
+        --in_second;
+        std::vector<int> out;
+        for (int x : in) out.push_back(x + 1);
+        return out;
+      }),
+      16, 2);
+  std::vector<std::thread> ts;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 8; ++t)
+    ts.emplace_back([&, t] {
+      for (int k = 0; k < 30; ++k) {
+        auto r = c.run(t * 100 + k);
+        if (!r || r.value() != t * 100 + k + 1) ++wrong;
+      }
+    });
+  for (auto& t : ts) t.join();
+  CHECK(wrong == 0);
+  CHECK(most_first == 1);  // never two first parts at once
+  CHECK(overlapped > 0);   // but a first part beside another batch's second
 }
