@@ -89,24 +89,51 @@ verdict settle_error(caf::blocking_actor* self, const job_args& a, const storage
   return {disposition::term, 0, outcome::failed};
 }
 
-verdict run(caf::blocking_actor* self, const job_args& a) {
+using result_atom = caf::atom_constant<caf::atom("result")>;
+using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
+
+constexpr verdict succeeded{disposition::ack, 0, outcome::succeeded};
+
+// A job without a course is ended in a statement shared with others (pipeline::job_batches),
+// and its thread goes back to the pool instead of waiting for it: the report is sent from the
+// thread that ran the statement. What did not commit there is tried again, as any commit is
+// (commit_outcome), on a thread of the lane's pool.
+bool succeed_later(const job_args& a, const storage::job_record& job, const pipeline::job_effect& effect,
+                   const caf::actor& actor) {
+  if (!a.pool) return false;
+  return pipeline::commit_success_then(*a.services, job, [a, job, effect, actor](result<void> committed) {
+    if (committed) return caf::anon_send(actor, result_atom::value, succeeded);
+    try {
+      a.pool->submit([a, job, effect, actor](caf::blocking_actor* self) {
+        auto again = commit_outcome(self, a, job, [&] { return pipeline::commit_success(*a.services, job, effect); });
+        caf::anon_send(actor, result_atom::value, again ? succeeded : handed_back);
+      });
+    } catch (const std::exception&) {
+      caf::anon_send(actor, result_atom::value, handed_back);
+    }
+  });
+}
+
+// The job's verdict, or nothing when succeed_later reports it.
+std::optional<verdict> run(caf::blocking_actor* self, const job_args& a, const caf::actor& actor) {
   auto& s = *a.services;
   if (!a.begun || !*a.begun) return handed_back;  // the database is down: deliver again later
   const auto& b = a.begun->value();
   switch (b.what) {
-    case pipeline::begin_result::action::skip: return {disposition::ack, 0, outcome::skipped};
-    case pipeline::begin_result::action::wait: return {disposition::nak, a.stale_after_ms, outcome::retried};
+    case pipeline::begin_result::action::skip: return verdict{disposition::ack, 0, outcome::skipped};
+    case pipeline::begin_result::action::wait: return verdict{disposition::nak, a.stale_after_ms, outcome::retried};
     case pipeline::begin_result::action::fail:
       (void)commit_outcome(self, a, b.job, [&] { return pipeline::commit_failure(s, b.job, {errc::internal, b.why}, true); });
-      return {disposition::term, 0, outcome::failed};
+      return verdict{disposition::term, 0, outcome::failed};
     case pipeline::begin_result::action::run: break;
   }
   actor_job_context ctx(s, b.job, a.control);
   auto effect = pipeline::run_job(s, b.job, ctx);
   if (!effect) return settle_error(self, a, b.job, effect.error());
+  if (succeed_later(a, b.job, effect.value(), actor)) return std::nullopt;
   auto committed = commit_outcome(self, a, b.job, [&] { return pipeline::commit_success(s, b.job, effect.value()); });
   if (!committed) return handed_back;  // redelivered; the identity guard decides again
-  return {disposition::ack, 0, outcome::succeeded};
+  return succeeded;
 }
 
 verdict run_sweep(const job_args& a) {
@@ -120,16 +147,13 @@ verdict run_sweep(const job_args& a) {
   return {disposition::ack, 0, r ? outcome::succeeded : outcome::failed};
 }
 
-using result_atom = caf::atom_constant<caf::atom("result")>;
-using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
-
 }  // namespace
 
 worker_pool::task job_work(job_args args, caf::actor actor) {
   return [args = std::move(args), actor](caf::blocking_actor* worker) {
     try {
-      auto v = args.kind == "sweep" ? run_sweep(args) : run(worker, args);
-      caf::anon_send(actor, result_atom::value, v);
+      auto v = args.kind == "sweep" ? std::optional<verdict>(run_sweep(args)) : run(worker, args, actor);
+      if (v) caf::anon_send(actor, result_atom::value, *v);
     } catch (const std::exception& e) {
       caf::anon_send(actor, crashed_atom::value, std::string(e.what()));
     } catch (...) {

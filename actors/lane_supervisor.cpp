@@ -228,7 +228,7 @@ caf::behavior lane_supervisor(caf::event_based_actor* self, lane_args args) {
       const auto& k = cfg.job_kind(r.kind);
       st->args.pool->submit(job_work({st->args.services, st->args.registry, me, st->args.lane, id, r.kind, r.control,
                                       stale_after_ms, k.backoff_s, r.started + std::chrono::seconds(k.hard_limit_s),
-                                      std::move(begun)},
+                                      std::move(begun), st->args.pool},
                                      r.worker));
     } catch (const std::exception& e) {
       // No thread for it: its actor goes, and the down handler settles the job.

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/batch_call.hpp"
 #include "common/error.hpp"
 
 namespace sf {
@@ -115,25 +116,13 @@ class combiner {
   // Never throws. The inputs go back to their waiters afterwards, for a run alone.
   result<std::vector<Out>> call(const std::vector<std::shared_ptr<waiter>>& batch, const std::function<void()>& let_next) {
     std::vector<In> inputs;
-    auto give_back = [&] {
-      for (std::size_t i = 0; i < inputs.size(); ++i) batch[i]->in = std::move(inputs[i]);
-    };
-    try {
+    auto outs = detail::call_batch<Out>(batch.size(), [&] {
       inputs.reserve(batch.size());
       for (const auto& w : batch) inputs.push_back(std::move(w->in));
-      auto outs = fn_(inputs, let_next);
-      give_back();
-      if (outs && outs.value().size() != batch.size())
-        return failure(errc::internal, "a batch answered " + std::to_string(outs.value().size()) + " results for " +
-                                           std::to_string(batch.size()) + " calls");
-      return outs;
-    } catch (const std::exception& e) {
-      give_back();
-      return failure(errc::internal, std::string("a batch failed: ") + e.what());
-    } catch (...) {
-      give_back();
-      return failure(errc::internal, "a batch failed");
-    }
+      return fn_(inputs, let_next);
+    });
+    for (std::size_t i = 0; i < inputs.size(); ++i) batch[i]->in = std::move(inputs[i]);
+    return outs;
   }
 
   // Under mu_: who may lead a batch now, to be woken once the lock is let go.

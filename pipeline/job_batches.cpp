@@ -16,7 +16,6 @@ namespace {
 // batch at a time, bench/jobs ran 20 % slower than with unbatched publishes; with two, 10 %
 // faster).
 constexpr std::size_t max_batch = 64;
-constexpr int max_leaders = 1;
 constexpr int max_submit_leaders = 2;
 
 // A batch as one statement on a pooled connection, committed as it runs.
@@ -84,7 +83,7 @@ job_batches::job_batches(storage::pool& db, messaging::bus& bus, std::string nod
                     db, [node = std::move(node_id)](pqxx::nontransaction& tx, const std::vector<storage::attempt_end>& ends) {
                       return storage::finish_attempts(tx, ends, node);
                     }),
-                max_batch, max_leaders) {}
+                max_batch) {}
 
 result<storage::job_record> job_batches::submit(storage::new_job j) {
   // Named before it is made: a batch whose insert may have run before it failed is run again

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "common/batch_queue.hpp"
 #include "common/combiner.hpp"
 #include "messaging/bus.hpp"
 #include "storage/jobs.hpp"
@@ -25,10 +26,15 @@ class job_batches {
   result<storage::job_record> submit(storage::new_job j);
   // nullopt: the job no longer runs that attempt (see storage::finish_attempt).
   result<std::optional<storage::finished_attempt>> finish(storage::attempt_end e) { return finishes_.run(std::move(e)); }
+  // The same without waiting: `done` gets the outcome, on whichever thread ran the batch.
+  using finished = result<std::optional<storage::finished_attempt>>;
+  void finish_then(storage::attempt_end e, std::function<void(finished)> done) {
+    finishes_.post(std::move(e), std::move(done));
+  }
 
  private:
   combiner<storage::new_job, result<storage::job_record>> submits_;
-  combiner<storage::attempt_end, std::optional<storage::finished_attempt>> finishes_;
+  batch_queue<storage::attempt_end, std::optional<storage::finished_attempt>> finishes_;
 };
 
 }  // namespace sf::pipeline

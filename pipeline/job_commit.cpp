@@ -257,6 +257,15 @@ result<bool> record_progress(services& s, const storage::job_record& job, int pr
   return cancel;
 }
 
+bool commit_success_then(services& s, const storage::job_record& job, std::function<void(result<void>)> done) {
+  if (job.course_id) return false;
+  s.batches.finish_then({job.id, job.attempt, "succeeded", std::nullopt, 0},
+                        [done = std::move(done)](job_batches::finished ended) {
+                          done(ended ? success() : result<void>(ended.error()));
+                        });
+  return true;
+}
+
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect) {
   if (!job.course_id) {
     BOOST_OUTCOME_TRYV(finish_without_course(s, job, "succeeded", std::nullopt, 0));

@@ -3,6 +3,7 @@
 //   begin  - claim the row (queued|retrying -> running), or learn there is nothing to do;
 //   run    - the work itself, blocking, with checkpoints between steps;
 //   commit - one transaction with the job's effect, its end state and the course's move.
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -65,6 +66,10 @@ result<std::vector<begin_result>> begin_jobs(services& s, const std::string& lan
                                              const std::vector<std::string>& kinds, int stale_after_ms);
 result<job_effect> run_job(services& s, const storage::job_record& job, job_context& ctx);
 result<void> commit_success(services& s, const storage::job_record& job, const job_effect& effect);
+// The same for a job without a course, without waiting: its end shares a statement with
+// others, and `done` gets what commit_success would return, on the thread that ran it. False,
+// and nothing done, for a job with a course.
+bool commit_success_then(services& s, const storage::job_record& job, std::function<void(result<void>)> done);
 // `final_attempt`: the job ends failed (and its material or source with it); otherwise it is
 // marked retrying, due again after `retry_delay_ms`.
 result<void> commit_failure(services& s, const storage::job_record& job, const error& e, bool final_attempt,

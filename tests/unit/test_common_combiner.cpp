@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/batch_queue.hpp"
 #include "common/combiner.hpp"
 
 using namespace std::chrono_literals;
@@ -179,4 +180,64 @@ TEST_CASE("a staged batch's first part runs alone, and the next batch starts onc
   CHECK(wrong == 0);
   CHECK(most_first == 1);  // never two first parts at once
   CHECK(overlapped > 0);   // but a first part beside another batch's second
+}
+
+TEST_CASE("a batch queue does not keep its callers waiting, and every posted input gets its own result once") {
+  std::mutex mu;
+  std::vector<std::size_t> sizes;
+  std::atomic<bool> hold{true};
+  sf::batch_queue<int, int> q(
+      [&](const std::vector<int>& in) -> sf::result<std::vector<int>> {
+        {
+          std::lock_guard lock(mu);
+          sizes.push_back(in.size());
+        }
+        while (hold) std::this_thread::sleep_for(1ms);  // the first batch runs until the others have posted
+        std::vector<int> out;
+        for (int x : in) out.push_back(x * 2);
+        return out;
+      },
+      64);
+  std::vector<int> got(10, -1);
+  std::atomic<int> answered{0};
+  auto done = [&](int i) {
+    return [&, i](sf::result<int> r) {
+      got[static_cast<std::size_t>(i)] = r ? r.value() : -2;
+      ++answered;
+    };
+  };
+  std::thread leader([&] { q.post(0, done(0)); });  // leads, and waits in its batch
+  while (sizes.empty()) std::this_thread::sleep_for(1ms);
+  for (int i = 1; i < 10; ++i) q.post(i, done(i));  // each returns at once: a batch runs
+  CHECK(answered == 0);
+  hold = false;
+  leader.join();  // the leader runs what was posted meanwhile, in one more batch
+  CHECK(answered == 10);
+  for (int i = 0; i < 10; ++i) CHECK(got[static_cast<std::size_t>(i)] == 2 * i);
+  CHECK(sizes == std::vector<std::size_t>{1, 9});
+  auto alone = q.run(21);  // and one that waits for its result gets it
+  REQUIRE(alone);
+  CHECK(alone.value() == 42);
+}
+
+TEST_CASE("a failed batch of a batch queue runs again member by member") {
+  sf::batch_queue<int, int> q(
+      [](const std::vector<int>& in) -> sf::result<std::vector<int>> {
+        for (int x : in)
+          if (x == 3) return sf::failure(sf::errc::invalid_value, "3 is refused");
+        return in;
+      },
+      64);
+  std::vector<sf::result<int>> got;
+  auto keep = [&](sf::result<int> r) { got.push_back(std::move(r)); };
+  // Posted from inside a running batch's callback, so that they gather: they run together.
+  q.post(-1, [&](sf::result<int>) {
+    for (int x : {1, 2, 3, 4}) q.post(x, keep);
+  });
+  REQUIRE(got.size() == 4);
+  CHECK(got[0].value() == 1);
+  CHECK(got[1].value() == 2);
+  REQUIRE_FALSE(got[2]);
+  CHECK(got[2].error().code == sf::errc::invalid_value);
+  CHECK(got[3].value() == 4);
 }
