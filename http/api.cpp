@@ -239,15 +239,34 @@ std::optional<response> api::caller(const route& rt, const request& r, call& c, 
   return std::nullopt;
 }
 
-response api::handle(const request& r) { return *answer(r, true); }
+responder call::answer_later() {
+  deferred_ = true;
+  // Once only: a route that threw after handing it on is answered with the error only if the
+  // work it handed on has not answered yet.
+  if (!answered_) answered_ = std::make_shared<std::atomic<bool>>(false);
+  return [reply = reply_, route = route_, user = user ? user->id : std::string(), answered = answered_](response res) {
+    if (answered->exchange(true)) return;
+    res.route = route;
+    res.user_id = user;
+    reply(std::move(res));
+  };
+}
+
+void api::handle(const request& r, const responder& reply) {
+  if (auto out = answer(r, true, &reply)) reply(std::move(*out));
+}
 
 std::optional<response> api::admit(const request& r) { return answer(r, false); }
 
-std::optional<response> api::answer(const request& r, bool body_in) {
+std::optional<response> api::answer(const request& r, bool body_in, const responder* reply) {
   response no_route;
   auto m = find_route(r, no_route);
   if (!m) return no_route;
-  call c{r, std::nullopt, std::move(m->params)};
+  call c(r, std::move(m->params));
+  if (reply) {
+    c.reply_ = *reply;
+    c.route_ = m->rt->name;
+  }
   std::optional<response> out;
   try {
     if (body_in && r.body_file.empty() && json_depth(r.body) > deps_.services.cfg.max_json_depth)
@@ -256,8 +275,10 @@ std::optional<response> api::answer(const request& r, bool body_in) {
       out = body_in ? m->rt->handler(c) : m->rt->precheck ? m->rt->precheck(c) : std::nullopt;
   } catch (const std::exception& e) {
     out = error_response(storage::classify(e), r);
+    if (c.deferred_) c.answer_later()(std::move(*out));
   }
-  if (!out) return out;  // admitted
+  if (c.deferred_) return std::nullopt;  // the route answers
+  if (!out) return out;                  // admitted
   if (c.user) out->user_id = c.user->id;
   out->route = m->rt->name;
   return out;

@@ -1,6 +1,7 @@
 #pragma once
 // The REST API: routes from request to response. Blocking (PostgreSQL, password hashing),
 // so it runs on the request workers, never on an I/O thread.
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -26,11 +27,26 @@ struct api_deps {
   std::string version;
 };
 
+// Answers a request, on any thread, once.
+using responder = std::function<void(response)>;
+
 // One call of a route: the request, the caller and the path's {parameters}.
 struct call {
+  call(const request& r, std::vector<std::string> p) : req(r), params(std::move(p)) {}
+
   const request& req;
   std::optional<storage::user_record> user;
   std::vector<std::string> params;
+
+  // For a route whose answer comes from another thread (one that batches its work): it takes
+  // this responder, hands it on as the last thing it does, and returns anything (what it
+  // returns is dropped). Neither the request nor an uploaded body file outlives the return.
+  responder answer_later();
+
+  responder reply_;    // set by api::handle
+  std::string route_;  // its name, for the access log
+  bool deferred_ = false;
+  std::shared_ptr<std::atomic<bool>> answered_;  // shared by the responders handed out
 };
 
 using route_handler = std::function<response(call&)>;
@@ -42,7 +58,8 @@ class api {
   explicit api(api_deps deps);
   ~api();
 
-  response handle(const request& r);
+  // Calls `reply` once with the answer: before it returns, or later from another thread.
+  void handle(const request& r, const responder& reply);
   // Before a large body is received: the route, the token, the throttle (looked at, not
   // taken) and the route's precheck. An answer refuses the request without its body, so an
   // unauthenticated, throttled or over-quota upload costs no transfer. handle() checks all
@@ -85,7 +102,7 @@ class api {
   std::optional<response> caller(const route& rt, const request& r, call& c, bool take);
   // handle() once the body is in; admit() before it, where the throttle is looked at, not
   // taken, and the route's precheck stands in for its handler (nullopt lets it through).
-  std::optional<response> answer(const request& r, bool body_in);
+  std::optional<response> answer(const request& r, bool body_in, const responder* reply = nullptr);
   // The token's user if this node looked it up lately; no database round trip.
   std::optional<storage::user_record> known_user(const std::string& token);
   struct token_cache;

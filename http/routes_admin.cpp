@@ -122,9 +122,12 @@ void add_admin_routes(api& a) {
       return error_response(422, "invalid_value", "unknown lane", c.req);
     nlohmann::json payload = body->value("payload", nlohmann::json::object());
     if (!payload.is_object()) return error_response(422, "invalid_value", "payload must be an object", c.req);
-    auto r = pipeline::submit_probe(d.services, c.user->id, lane, payload.dump());
-    if (!r) return error_response(r.error(), c.req);
-    return json_response(202, {{"job_id", r.value()}});
+    // Answered once its batch is made and queued; this request worker goes on meanwhile.
+    pipeline::submit_probe(d.services, c.user->id, lane, payload.dump(),
+                           [reply = c.answer_later(), req = c.req](result<std::string> r) {
+                             reply(r ? json_response(202, {{"job_id", r.value()}}) : error_response(r.error(), req));
+                           });
+    return response{};
   }, "none");
 }
 

@@ -557,12 +557,13 @@ class http_session : public std::enable_shared_from_this<http_session> {
     }
     auto self = shared_from_this();
     bool queued = sh_->work.try_post([self, r = std::move(r)] {
-      auto res = self->sh_->routes.handle(r);
+      self->sh_->routes.handle(r, [self](response res) {
+        net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+      });
       if (!r.body_file.empty()) {
         std::error_code e;
         std::filesystem::remove(r.body_file, e);  // adopted uploads were moved away already
       }
-      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
     });
     if (!queued) {
       remove_body_file();

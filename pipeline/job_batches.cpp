@@ -85,13 +85,13 @@ job_batches::job_batches(storage::pool& db, messaging::bus& bus, std::string nod
                     }),
                 max_batch) {}
 
-result<storage::job_record> job_batches::submit(storage::new_job j) {
-  // Named before it is made: a batch whose insert may have run before it failed is run again
-  // (each member alone), and then finds its rows instead of making second ones.
+// Named before it is made: a batch whose insert may have run before it failed is run again
+// (each member alone), and then finds its rows instead of making second ones.
+void job_batches::submit_then(storage::new_job j, std::function<void(submitted)> done) {
   if (j.id.empty()) j.id = new_uuid();
-  auto submitted = submits_.run(std::move(j));
-  if (!submitted) return submitted.error();
-  return std::move(submitted.value());
+  submits_.post(std::move(j), [done = std::move(done)](result<submitted> made) {
+    done(made ? std::move(made.value()) : submitted(made.error()));
+  });
 }
 
 }  // namespace sf::pipeline

@@ -10,7 +10,6 @@
 #include <string>
 
 #include "common/batch_queue.hpp"
-#include "common/combiner.hpp"
 #include "messaging/bus.hpp"
 #include "storage/jobs.hpp"
 #include "storage/pool.hpp"
@@ -21,9 +20,11 @@ class job_batches {
  public:
   job_batches(storage::pool& db, messaging::bus& bus, std::string node_id);
 
-  // Made and queued. A job made but not published is marked failed with the reason, and the
-  // call fails `unavailable`: nothing claims a job was queued.
-  result<storage::job_record> submit(storage::new_job j);
+  // Made and queued; `done` gets the outcome, on whichever thread ran the batch. A job made
+  // but not published is marked failed with the reason, and the outcome is `unavailable`:
+  // nothing claims a job was queued.
+  using submitted = result<storage::job_record>;
+  void submit_then(storage::new_job j, std::function<void(submitted)> done);
   // nullopt: the job no longer runs that attempt (see storage::finish_attempt).
   result<std::optional<storage::finished_attempt>> finish(storage::attempt_end e) { return finishes_.run(std::move(e)); }
   // The same without waiting: `done` gets the outcome, on whichever thread ran the batch.
@@ -33,7 +34,7 @@ class job_batches {
   }
 
  private:
-  combiner<storage::new_job, result<storage::job_record>> submits_;
+  batch_queue<storage::new_job, result<storage::job_record>> submits_;
   batch_queue<storage::attempt_end, std::optional<storage::finished_attempt>> finishes_;
 };
 

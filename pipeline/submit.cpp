@@ -174,8 +174,8 @@ result<material_outcome> submit_material(services& s, const material_request& re
   return out;
 }
 
-result<std::string> submit_probe(services& s, const std::string& owner_id, const std::string& lane,
-                                 const std::string& payload_json) {
+void submit_probe(services& s, const std::string& owner_id, const std::string& lane, const std::string& payload_json,
+                  std::function<void(result<std::string>)> done) {
   storage::new_job nj;
   nj.owner_id = owner_id;
   nj.kind = "probe";
@@ -184,9 +184,9 @@ result<std::string> submit_probe(services& s, const std::string& owner_id, const
   nj.max_attempts = static_cast<int>(s.cfg.job_kind("probe").backoff_s.size());
   nj.payload_json = payload_json;
   // Made and published together with submissions that arrive meanwhile.
-  auto submitted = s.batches.submit(std::move(nj));
-  if (!submitted) return submitted.error();
-  return submitted.value().id;
+  s.batches.submit_then(std::move(nj), [done = std::move(done)](job_batches::submitted made) {
+    done(made ? result<std::string>(made.value().id) : result<std::string>(made.error()));
+  });
 }
 
 result<storage::course_record> submit_course(services& s, const storage::new_course& c) {

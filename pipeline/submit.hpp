@@ -5,6 +5,7 @@
 // failed and answers `unavailable`, so nothing claims to be queued.
 #include <filesystem>
 #include <optional>
+#include <functional>
 #include <string>
 
 #include "pipeline/materials.hpp"
@@ -35,8 +36,9 @@ result<storage::course_record> submit_course(services& s, const storage::new_cou
 // Errors: not_found, conflict (no extracted text yet), unavailable.
 result<material_outcome> submit_material(services& s, const material_request& req);
 
-// A probe job (see run_probe) on `lane`; its id. Errors: unavailable.
-result<std::string> submit_probe(services& s, const std::string& owner_id, const std::string& lane,
-                                 const std::string& payload_json);
+// A probe job (see run_probe) on `lane`: `done` gets its id once it is made and queued
+// (with others submitted meanwhile, maybe on another thread). Errors: unavailable.
+void submit_probe(services& s, const std::string& owner_id, const std::string& lane, const std::string& payload_json,
+                  std::function<void(result<std::string>)> done);
 
 }  // namespace sf::pipeline
