@@ -9,7 +9,7 @@ packages=(
   libmupdf-dev mupdf-tools libmujs-dev libgumbo-dev libjbig2dec0-dev libopenjp2-7-dev libharfbuzz-dev
   libfreetype-dev libjpeg-dev zlib1g-dev
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-eng
-  libcurl4-openssl-dev libssl-dev libspdlog-dev libfmt-dev catch2 libsodium-dev postgresql
+  libcurl4-openssl-dev libssl-dev libspdlog-dev libfmt-dev catch2 libsodium-dev libjemalloc-dev postgresql
   ffmpeg libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us libsqlite3-dev python3
   clang libclang-rt-14-dev
 )
