@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/lean_http.hpp"
 #include "bench/percentile.hpp"
 #include "bench/proc_stats.hpp"
 #include "client/client.hpp"
@@ -43,11 +44,12 @@ struct options {
 
 // CPU seconds so far of the node, nats-server, and PostgreSQL with its backends.
 struct cpu_sample {
-  double node = 0, nats = 0, postgres = 0, polls = 0;
+  double node = 0, nats = 0, postgres = 0, polls = 0, clients = 0;
   static cpu_sample take(const options& o) {
     return {o.node_pid ? proc_stats::cpu_seconds(o.node_pid) : 0, o.nats_pid ? proc_stats::cpu_seconds(o.nats_pid) : 0,
             o.postgres_pid ? proc_stats::cpu_seconds_with_children(o.postgres_pid) : 0,
-            o.poll_backend_pid ? proc_stats::cpu_seconds(o.poll_backend_pid) : 0};
+            o.poll_backend_pid ? proc_stats::cpu_seconds(o.poll_backend_pid) : 0,
+            proc_stats::cpu_seconds(static_cast<int>(::getpid()))};
   }
 };
 
@@ -56,18 +58,24 @@ json cpu_ms_per_job(const cpu_sample& a, const cpu_sample& b, int jobs) {
   return {{"node", per(a.node, b.node)}, {"nats", per(a.nats, b.nats)}, {"postgres", per(a.postgres, b.postgres)},
           {"total", per(a.node + a.nats + a.postgres, b.node + b.nats + b.postgres)},
           // Part of `postgres`: the bench's own polls for the end of the run.
-          {"postgres_bench_polls", per(a.polls, b.polls)}};
+          {"postgres_bench_polls", per(a.polls, b.polls)},
+          // Not part of `total`: this program, the submitting clients, on the same cores.
+          {"bench_clients", per(a.clients, b.clients)}};
 }
 
-std::string submit(sf::client::http_client& c, double& ms) {
+// Each client a plain kept-alive socket (bench/lean_http.hpp): the clients run on the node's
+// cores, and a heavier client would be measured as the node's slowness.
+bench::lean_http client_of(const options& o) { return {o.ep.host, o.ep.port, o.token}; }
+
+std::string submit(bench::lean_http& c, double& ms) {
   auto t0 = clock_type::now();
-  auto r = c.request("POST", "/v1/admin/probe-jobs", R"({"lane":"generate","payload":{}})");
+  auto r = c.post("/v1/admin/probe-jobs", R"({"lane":"generate","payload":{}})");
   ms = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
-  if (!r || r.value().status != 202) {
-    std::fprintf(stderr, "submit failed: %s\n", r ? r.value().body.c_str() : r.error().message.c_str());
+  if (!r || r->status != 202) {
+    std::fprintf(stderr, "submit failed: %s\n", r ? r->body.c_str() : "no answer");
     std::exit(1);
   }
-  return json::parse(r.value().body)["job_id"];
+  return json::parse(r->body)["job_id"];
 }
 
 std::string pg_array(const std::vector<std::string>& ids) {
@@ -109,8 +117,7 @@ json throughput(const options& o, pqxx::connection& db) {
   std::vector<std::thread> threads;
   for (int t = 0; t < o.clients; ++t)
     threads.emplace_back([&] {
-      sf::client::http_client c(o.ep);
-      c.set_token(o.token);
+      auto c = client_of(o);
       for (int i = next++; i < o.jobs; i = next++) ids[i] = submit(c, latencies[i]);
     });
   for (auto& t : threads) t.join();
@@ -132,8 +139,7 @@ json throughput(const options& o, pqxx::connection& db) {
 }
 
 json fixed_rate(const options& o, pqxx::connection& db) {
-  sf::client::http_client c(o.ep);
-  c.set_token(o.token);
+  auto c = client_of(o);
   int n = o.rate * o.seconds;
   std::vector<std::string> ids;
   std::vector<double> latencies;
