@@ -16,9 +16,9 @@ scripts/build.sh bench
 . bench/stack.sh
 bench_stack jobs 55491 42291
 port=18480
-# One request worker per bench client (16): a submission holds its worker while its batch is
-# inserted and published, so fewer workers make smaller batches (8: 2,164/2,249 jobs/s against
-# 2,689/2,968 with 16 in alternating rounds; 4: about 1,600).
+# One request worker per bench client (16). A submission no longer holds its worker while its
+# batch is inserted and published (call::answer_later), so fewer would do: 4 ran 4,655/4,486
+# jobs/s against 4,393/4,540 with 16 in alternating rounds.
 STUDYFORGE_ENABLE_PROBE_JOBS=true STUDYFORGE_LANES_GENERATE_CONCURRENCY=${LANE_CONCURRENCY:-32} STUDYFORGE_REQUEST_WORKERS=${REQUEST_WORKERS:-16} \
   bench_node $port
 echo "bench admin passphrase" | "$bin" admin create-user bench@example.test --admin >/dev/null
