@@ -100,15 +100,25 @@ constexpr verdict succeeded{disposition::ack, 0, outcome::succeeded};
 // (commit_outcome), on a thread of the lane's pool.
 bool succeed_later(const job_args& a, const storage::job_record& job, const pipeline::job_effect& effect,
                    const caf::actor& actor) {
-  if (!a.pool) return false;
+  if (a.pool.expired()) return false;
   return pipeline::commit_success_then(*a.services, job, [a, job, effect, actor](result<void> committed) {
     if (committed) return caf::anon_send(actor, result_atom::value, succeeded);
+    // Another error was the statement's own, run again alone already: tried once more, it
+    // would fail the same way.
+    auto pool = a.pool.lock();
+    if (committed.error().code != errc::unavailable || !pool)
+      return caf::anon_send(actor, result_atom::value, handed_back);
     try {
-      a.pool->submit([a, job, effect, actor](caf::blocking_actor* self) {
-        auto again = commit_outcome(self, a, job, [&] { return pipeline::commit_success(*a.services, job, effect); });
-        caf::anon_send(actor, result_atom::value, again ? succeeded : handed_back);
+      pool->submit([a, job, effect, actor](caf::blocking_actor* self) {
+        verdict v = handed_back;
+        try {
+          if (commit_outcome(self, a, job, [&] { return pipeline::commit_success(*a.services, job, effect); })) v = succeeded;
+        } catch (...) {
+          // Reported as not committed: delivered again, the identity guard decides.
+        }
+        caf::anon_send(actor, result_atom::value, v);
       });
-    } catch (const std::exception&) {
+    } catch (...) {
       caf::anon_send(actor, result_atom::value, handed_back);
     }
   });

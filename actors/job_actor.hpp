@@ -38,8 +38,9 @@ struct job_args {
   // The claim of the job (its lane claims a fetched batch at once); empty for a sweep.
   std::optional<result<pipeline::begin_result>> begun;
   // The lane's threads: a commit that did not go through in a shared statement is tried
-  // again on one of them.
-  std::shared_ptr<worker_pool> pool;
+  // again on one of them. Not owned: a task holding the last owner of its own pool would end
+  // the pool on one of its threads.
+  std::weak_ptr<worker_pool> pool;
 };
 
 // The actor waits for the outcome of its job's work and reports it to its supervisor.

@@ -1,12 +1,13 @@
 #pragma once
-// One kept-alive HTTP/1.1 connection on a plain blocking socket, for bench clients that share
-// the node's cores: whatever a client spends is taken from the node it measures. (The Beast
-// client of client/ runs an io_context with a deadline timer per request: about 37 us of CPU a
-// submission in bench/jobs, as much as the node's own HTTP thread spends on it.)
+// One kept-alive HTTP/1.1 connection on a plain blocking socket to an IPv4 address, for bench
+// clients that share the node's cores: whatever a client spends is taken from the node it
+// measures. (The Beast client of client/ runs an io_context with a deadline timer per request:
+// about 37 us of CPU a submission in bench/jobs, as much as the node's own HTTP thread spends.)
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -29,19 +30,23 @@ class lean_http {
     std::string body;
   };
 
-  // A JSON POST; nullopt when the connection failed twice (once more on a fresh connection:
-  // the server may have closed a kept-alive one).
+  // A JSON POST; nullopt when it failed. Sent again on a fresh connection only when a kept-alive
+  // one failed before any byte of the answer came (the server may have closed it meanwhile): a
+  // POST the server may have taken is not sent twice.
   std::optional<reply> post(std::string_view target, std::string_view json) {
     request_.clear();
     request_.append("POST ").append(target).append(" HTTP/1.1\r\nHost: ").append(host_);
     request_.append("\r\nAuthorization: Bearer ").append(token_);
     request_.append("\r\nContent-Type: application/json\r\nContent-Length: ").append(std::to_string(json.size()));
     request_.append("\r\n\r\n").append(json);
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (fd_ < 0 && !open()) continue;
-      if (auto r = exchange()) return r;
-      close_fd();
-    }
+    bool reused = fd_ >= 0;
+    if (!reused && !open()) return std::nullopt;
+    if (auto r = exchange()) return r;
+    bool answered_some = !in_.empty();
+    close_fd();
+    if (!reused || answered_some || !open()) return std::nullopt;
+    if (auto r = exchange()) return r;
+    close_fd();
     return std::nullopt;
   }
 
@@ -51,6 +56,9 @@ class lean_http {
     if (fd_ < 0) return false;
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    timeval limit{30, 0};  // a node that never answers fails the bench instead of hanging it
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_port = htons(port_);
@@ -81,6 +89,8 @@ class lean_http {
     std::string_view head(in_.data(), head_end);
     if (head.size() < 12) return std::nullopt;
     std::from_chars(head.data() + 9, head.data() + 12, r.status);  // "HTTP/1.1 202"
+    // The node sends every answer with a Content-Length; anything else is not read here.
+    if (find_header(head, "transfer-encoding:") != std::string_view::npos) return std::nullopt;
     std::size_t length = 0;
     if (auto at = find_header(head, "content-length:"); at != std::string_view::npos) {
       auto v = head.substr(at + 15);

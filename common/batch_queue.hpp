@@ -33,7 +33,7 @@ class batch_queue {
  public:
   using batch_fn = std::function<result<std::vector<Out>>(const std::vector<In>&)>;
   using staged_fn = std::function<result<std::vector<Out>>(const std::vector<In>&, const std::function<void()>& let_next)>;
-  using done_fn = std::function<void(result<Out>)>;  // must not throw
+  using done_fn = std::function<void(result<Out>)>;  // what it throws is dropped
 
   batch_queue(batch_fn fn, std::size_t max_batch, int max_leaders = 1)
       : fn_([fn = std::move(fn)](const std::vector<In>& in, const std::function<void()>&) { return fn(in); }),
@@ -64,7 +64,10 @@ class batch_queue {
     --leading_;
   }
 
-  // Waits for its own result (run by this thread, or by the leader of its batch).
+  // Waits for its own result (run by this thread, or by the leader of its batch). Never from
+  // a batch function or a callback of the same queue: that thread leads, so it would wait for
+  // a batch only it can run. A caller that leads runs batches until none is left, which under
+  // steady load may take a while: latency-bound callers post instead.
   result<Out> run(In in) {
     std::mutex m;
     std::condition_variable cv;
@@ -106,29 +109,44 @@ class batch_queue {
     return result<Out>(boost::outcome_v2::failure(outs.error()));
   }
 
-  void settle(std::vector<entry>& batch) {
-    std::vector<In> inputs;
-    inputs.reserve(batch.size());
-    for (auto& e : batch) inputs.push_back(std::move(e.in));
+  // Calls each member's callback once, whatever happens: a callback that throws loses only
+  // its own answer, and a batch that cannot even be set up fails its members.
+  void settle(std::vector<entry>& batch) noexcept {
+    std::size_t answered = 0;
+    auto give = [&](result<Out> r) {
+      try {
+        batch[answered].done(std::move(r));
+      } catch (...) {
+      }
+      ++answered;
+    };
     bool let = false;
     auto let_next = [&] {
       if (std::exchange(let, true)) return;
       std::lock_guard lock(mu_);
       first_part_busy_ = false;
     };
-    auto outs = call(inputs, let_next);
-    let_next();
-    if (!outs && batch.size() > 1) {
-      // Alone, a member's first part no longer holds up the next batch: it is not a batch's.
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        std::vector<In> one;
-        one.push_back(std::move(inputs[i]));
-        auto alone = call(one, [] {});
-        batch[i].done(nth(alone, 0));
+    try {
+      std::vector<In> inputs;
+      inputs.reserve(batch.size());
+      for (auto& e : batch) inputs.push_back(std::move(e.in));
+      auto outs = call(inputs, let_next);
+      let_next();
+      if (!outs && batch.size() > 1) {
+        // Alone, a member's first part no longer holds up the next batch: it is not a batch's.
+        while (answered < batch.size()) {
+          std::vector<In> one;
+          one.push_back(std::move(inputs[answered]));
+          auto alone = call(one, [] {});
+          give(nth(alone, 0));
+        }
+        return;
       }
-      return;
+      while (answered < batch.size()) give(nth(outs, answered));
+    } catch (...) {
+      let_next();
+      while (answered < batch.size()) give(result<Out>(boost::outcome_v2::failure(error{errc::internal, "a batch failed"})));
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(nth(outs, i));
   }
 
   staged_fn fn_;

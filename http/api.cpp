@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cmath>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 
 #include <pqxx/pqxx>
@@ -239,17 +241,39 @@ std::optional<response> api::caller(const route& rt, const request& r, call& c, 
   return std::nullopt;
 }
 
-responder call::answer_later() {
-  deferred_ = true;
-  // Once only: a route that threw after handing it on is answered with the error only if the
-  // work it handed on has not answered yet.
-  if (!answered_) answered_ = std::make_shared<std::atomic<bool>>(false);
-  return [reply = reply_, route = route_, user = user ? user->id : std::string(), answered = answered_](response res) {
-    if (answered->exchange(true)) return;
+// Answered once: a route that threw after handing its responder on is answered with the
+// error only if the work it handed on has not answered yet. Work lost on the way (its last
+// responder gone unanswered) answers 500 instead of leaving the client waiting for ever.
+struct call::pending {
+  responder reply;
+  std::string route, user, request_id;
+  std::atomic<bool> answered{false};
+
+  void answer(response res) {
+    if (answered.exchange(true)) return;
     res.route = route;
     res.user_id = user;
-    reply(std::move(res));
-  };
+    try {
+      reply(std::move(res));
+    } catch (...) {
+      spdlog::error("request {}: its answer could not be sent", request_id);
+    }
+  }
+  ~pending() {
+    if (answered) return;
+    request r;
+    r.request_id = request_id;
+    spdlog::error("request {}: its work ended without an answer", request_id);
+    answer(error_response(500, "internal", "the request's work ended without an answer", r));
+  }
+};
+
+responder call::answer_later() {
+  if (!reply_) throw std::logic_error("this route cannot answer later here");
+  if (!pending_)
+    pending_ = std::make_shared<pending>(reply_, route_, user ? user->id : std::string(), req.request_id);
+  deferred_ = true;
+  return [p = pending_](response res) { p->answer(std::move(res)); };
 }
 
 void api::handle(const request& r, const responder& reply) {

@@ -1,7 +1,6 @@
 #pragma once
 // The REST API: routes from request to response. Blocking (PostgreSQL, password hashing),
 // so it runs on the request workers, never on an I/O thread.
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -46,7 +45,8 @@ struct call {
   responder reply_;    // set by api::handle
   std::string route_;  // its name, for the access log
   bool deferred_ = false;
-  std::shared_ptr<std::atomic<bool>> answered_;  // shared by the responders handed out
+  struct pending;                     // the deferred answer, shared by the responders handed out
+  std::shared_ptr<pending> pending_;
 };
 
 using route_handler = std::function<response(call&)>;

@@ -247,3 +247,18 @@ TEST_CASE("a failed batch of a batch queue runs again member by member") {
   CHECK(got[2].error().code == sf::errc::invalid_value);
   CHECK(got[3].value() == 4);
 }
+
+TEST_CASE("a callback that throws loses only its own answer, and the queue goes on") {
+  sf::batch_queue<int, int> q([](const std::vector<int>& in) -> sf::result<std::vector<int>> { return in; }, 64);
+  std::vector<int> got;
+  q.post(-1, [&](sf::result<int>) {
+    // Posted while a batch runs, so that the three share the next one.
+    q.post(1, [&](sf::result<int> r) { got.push_back(r.value()); });
+    q.post(2, [](sf::result<int>) { throw std::runtime_error("a careless callback"); });
+    q.post(3, [&](sf::result<int> r) { got.push_back(r.value()); });
+  });
+  CHECK(got == std::vector<int>{1, 3});
+  auto after = q.run(7);  // a leader that threw would have kept its place: this would wait for ever
+  REQUIRE(after);
+  CHECK(after.value() == 7);
+}
