@@ -98,10 +98,11 @@ constexpr verdict succeeded{disposition::ack, 0, outcome::succeeded};
 // and its thread goes back to the pool instead of waiting for it: the report is sent from the
 // thread that ran the statement. What did not commit there is tried again, as any commit is
 // (commit_outcome), on a thread of the lane's pool.
-bool succeed_later(const job_args& a, const storage::job_record& job, const pipeline::job_effect& effect,
-                   const caf::actor& actor) {
+// The job is the one `a` claimed (a.begun).
+bool succeed_later(const job_args& a, const pipeline::job_effect& effect, const caf::actor& actor) {
   if (a.pool.expired()) return false;
-  return pipeline::commit_success_then(*a.services, job, [a, job, effect, actor](result<void> committed) {
+  const auto& job = a.begun->value().job;
+  return pipeline::commit_success_then(*a.services, job, [a, effect, actor](result<void> committed) mutable {
     if (committed) return caf::anon_send(actor, result_atom::value, succeeded);
     // Another error was the statement's own, run again alone already: tried once more, it
     // would fail the same way.
@@ -109,7 +110,8 @@ bool succeed_later(const job_args& a, const storage::job_record& job, const pipe
     if (committed.error().code != errc::unavailable || !pool)
       return caf::anon_send(actor, result_atom::value, handed_back);
     try {
-      pool->submit([a, job, effect, actor](caf::blocking_actor* self) {
+      pool->submit([a = std::move(a), effect = std::move(effect), actor](caf::blocking_actor* self) {
+        const auto& job = a.begun->value().job;
         verdict v = handed_back;
         try {
           if (commit_outcome(self, a, job, [&] { return pipeline::commit_success(*a.services, job, effect); })) v = succeeded;
@@ -140,7 +142,7 @@ std::optional<verdict> run(caf::blocking_actor* self, const job_args& a, const c
   actor_job_context ctx(s, b.job, a.control);
   auto effect = pipeline::run_job(s, b.job, ctx);
   if (!effect) return settle_error(self, a, b.job, effect.error());
-  if (succeed_later(a, b.job, effect.value(), actor)) return std::nullopt;
+  if (succeed_later(a, effect.value(), actor)) return std::nullopt;
   auto committed = commit_outcome(self, a, b.job, [&] { return pipeline::commit_success(s, b.job, effect.value()); });
   if (!committed) return handed_back;  // redelivered; the identity guard decides again
   return succeeded;

@@ -254,10 +254,8 @@ void add_course_routes(api& a) {
         if (!storage::delete_course(tx, c.user->id, c.params[0])) return not_found(c.req, "course");
         tx.commit();
         break;
-      } catch (const pqxx::deadlock_detected&) {
-        if (attempt == 3) throw;
-      } catch (const pqxx::serialization_failure&) {
-        if (attempt == 3) throw;
+      } catch (const std::exception& e) {
+        if (attempt == 3 || storage::classify(e).code != errc::transient) throw;  // a deadlock or conflict: again
       }
     }
     response r;

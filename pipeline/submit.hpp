@@ -4,8 +4,8 @@
 // so a job is never lost and never doubled. A publish that fails outright marks the job
 // failed and answers `unavailable`, so nothing claims to be queued.
 #include <filesystem>
-#include <optional>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "pipeline/materials.hpp"

@@ -227,8 +227,10 @@ TEST_CASE("a batch queue does not keep its callers waiting, and every posted inp
 }
 
 TEST_CASE("a failed batch of a batch queue runs again member by member") {
+  std::vector<std::size_t> sizes;
   sf::batch_queue<int, int> q(
-      [](const std::vector<int>& in) -> sf::result<std::vector<int>> {
+      [&](const std::vector<int>& in) -> sf::result<std::vector<int>> {
+        sizes.push_back(in.size());
         for (int x : in)
           if (x == 3) return sf::failure(sf::errc::invalid_value, "3 is refused");
         return in;
@@ -240,6 +242,7 @@ TEST_CASE("a failed batch of a batch queue runs again member by member") {
   q.post(-1, [&](sf::result<int>) {
     for (int x : {1, 2, 3, 4}) q.post(x, keep);
   });
+  CHECK(sizes == std::vector<std::size_t>{1, 4, 1, 1, 1, 1});  // the four together, then each alone
   REQUIRE(got.size() == 4);
   CHECK(got[0].value() == 1);
   CHECK(got[1].value() == 2);
